@@ -1,0 +1,47 @@
+# Precept: `make run` to try it, `make test` to check it. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV := DJANGO_DEBUG=1
+
+.PHONY: install run test lint clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Precept needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtualenv. On Debian: apt-get install python3-venv"; exit 1; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py load_curriculum
+	$(DEV) $(BIN)/python manage.py load_demo
+	@echo
+	@echo "  Precept is starting on http://127.0.0.1:8000"
+	@echo "  Demo logins (password for all: precept-demo):"
+	@echo "    trainee      a fellow with about 60 entries"
+	@echo "    trainee2     another fellow, supervised by supervisor2"
+	@echo "    supervisor   signs off trainee's entries"
+	@echo "    supervisor2  signs off trainee2's entries"
+	@echo "    director     directs the program"
+	@echo "  Stop with Ctrl-C."
+	@echo
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

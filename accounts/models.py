@@ -1,0 +1,23 @@
+"""The user model.
+
+Django advises starting every project with a custom user model so that fields can be
+added later without a painful migration. Roles are not global flags: a person is a
+trainee, a supervisor or a director through enrollments and programs (DESIGN §2).
+"""
+
+from django.contrib.auth.models import AbstractUser
+
+
+class User(AbstractUser):
+    """A Precept account. `display_name` is what other people see."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,168 @@
+"""Load the catalogue and curriculum from a TOML data file, idempotently.
+
+Every row is keyed by a stable slug or key. A row is written only when a value in the
+file differs from the database, so a second run changes nothing (not even `updated_at`).
+Stages and requirements that the file no longer lists are deleted; catalogue rows that it
+no longer lists are kept (entries point at them) but marked inactive.
+"""
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from django.db import models, transaction
+
+from procedures.models import Entry, Injectate, Modality, ProcedureType, Side
+
+from .models import Program, Requirement, Stage
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "default_curriculum.toml"
+
+
+class LoaderError(ValueError):
+    """The data file is not valid; the message says where."""
+
+
+def _check_choices(values, choices, where: str) -> list:
+    valid = {c.value for c in choices}
+    bad = [v for v in values if v not in valid]
+    if bad:
+        raise LoaderError(f"{where}: unknown value(s) {bad}; expected some of {sorted(valid)}")
+    return list(values)
+
+
+def _sync(model: type[models.Model], lookup: dict, values: dict, stats: Counter):
+    """Create or update one row, writing only what differs. Returns the instance."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        stats[f"{model._meta.model_name} created"] += 1
+        return model.objects.create(**lookup, **values)
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    if changed:
+        for field in changed:
+            setattr(obj, field, values[field])
+        obj.save(update_fields=[*changed, "updated_at"])
+        stats[f"{model._meta.model_name} updated"] += 1
+    return obj
+
+
+def _sync_m2m(manager, wanted: list, stats: Counter, label: str) -> None:
+    if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
+        manager.set(wanted)
+        stats[f"{label} updated"] += 1
+
+
+@transaction.atomic
+def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
+    """Load `path` into the database. Returns counts of what was created, updated, deleted.
+
+    Raises LoaderError (and writes nothing) when the file is invalid.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LoaderError(f"{path}: {exc}") from exc
+    stats: Counter = Counter()
+
+    types = {}
+    for row in data.get("procedure_types", []):
+        slug = row["slug"]
+        where = f"procedure type {slug}"
+        values = {
+            "name": row["name"],
+            "category": _check_choices([row["category"]], ProcedureType.Category, where)[0],
+            "region": _check_choices([row["region"]], ProcedureType.Region, where)[0],
+            "modalities": _check_choices(row["modalities"], Modality, where),
+            "sides": _check_choices(row["sides"], Side, where),
+            "needs_levels": bool(row.get("needs_levels", False)),
+            "active": True,
+        }
+        types[slug] = _sync(ProcedureType, {"slug": slug}, values, stats)
+    stats["procedure types retired"] += (
+        ProcedureType.objects.exclude(slug__in=types).filter(active=True).update(active=False)
+    )
+
+    injectates = {}
+    for row in data.get("injectates", []):
+        slug = row["slug"]
+        values = {
+            "name": row["name"],
+            "category": _check_choices([row["category"]], Injectate.Category, slug)[0],
+            "active": True,
+        }
+        injectates[slug] = _sync(Injectate, {"slug": slug}, values, stats)
+    stats["injectates retired"] += (
+        Injectate.objects.exclude(slug__in=injectates).filter(active=True).update(active=False)
+    )
+
+    for prow in data.get("programs", []):
+        program = _sync(
+            Program,
+            {"slug": prow["slug"]},
+            {"name": prow["name"], "description": prow.get("description", "")},
+            stats,
+        )
+        _load_stages(program, prow.get("stages", []), types, injectates, stats)
+    return stats
+
+
+def _load_stages(program, rows, types, injectates, stats) -> None:
+    keys = [row["key"] for row in rows]
+    if len(set(keys)) != len(keys):
+        raise LoaderError(f"program {program.slug}: a stage key is repeated")
+    deleted, _ = program.stages.exclude(key__in=keys).delete()
+    stats["rows deleted"] += deleted
+    # Move stages whose position changes out of the way first: (program, order) is unique.
+    wanted_order = {key: i for i, key in enumerate(keys, start=1)}
+    for stage in program.stages.all():
+        if stage.order != wanted_order[stage.key]:
+            stage.order += 1000
+            stage.save(update_fields=["order"])
+
+    for order, row in enumerate(rows, start=1):
+        stage = _sync(
+            Stage,
+            {"program": program, "key": row["key"]},
+            {"order": order, "name": row["name"], "description": row.get("description", "")},
+            stats,
+        )
+        _load_requirements(stage, row.get("requirements", []), types, injectates, stats)
+
+
+def _load_requirements(stage, rows, types, injectates, stats) -> None:
+    keys = [row["key"] for row in rows]
+    if len(set(keys)) != len(keys):
+        raise LoaderError(f"stage {stage.key}: a requirement key is repeated")
+    deleted, _ = stage.requirements.exclude(key__in=keys).delete()
+    stats["rows deleted"] += deleted
+    for order, row in enumerate(rows, start=1):
+        where = f"requirement {stage.key}/{row['key']}"
+        wanted_types = []
+        for slug in row.get("procedure_types", []):
+            if slug not in types:
+                raise LoaderError(f"{where}: unknown procedure type {slug!r}")
+            wanted_types.append(types[slug])
+        for category in _check_choices(
+            row.get("procedure_categories", []), ProcedureType.Category, where
+        ):
+            wanted_types += [t for t in types.values() if t.category == category]
+        wanted_injectates = []
+        for slug in row.get("injectates", []):
+            if slug not in injectates:
+                raise LoaderError(f"{where}: unknown injectate {slug!r}")
+            wanted_injectates.append(injectates[slug])
+        values = {
+            "order": order,
+            "name": row["name"],
+            "kind": _check_choices([row.get("kind", "entries")], Requirement.Kind, where)[0],
+            "modalities": _check_choices(row.get("modalities", []), Modality, where),
+            "min_count": int(row["min_count"]),
+            "min_role": _check_choices(
+                [row.get("min_role", Entry.Role.PERFORMED_PRESENT)], Entry.Role, where
+            )[0],
+            "min_autonomy": row.get("min_autonomy"),
+            "recency_days": row.get("recency_days"),
+        }
+        requirement = _sync(Requirement, {"stage": stage, "key": row["key"]}, values, stats)
+        _sync_m2m(requirement.procedure_types, wanted_types, stats, "requirement types")
+        _sync_m2m(requirement.injectates, wanted_injectates, stats, "requirement injectates")

@@ -1,0 +1,183 @@
+"""Create the demo accounts and a realistic logbook, for development and demos only.
+
+Refuses to run unless DEBUG is on: the demo accounts share a published password.
+Idempotent: accounts, the enrollment and the program's director are ensured on every run;
+entries are created only for a demo trainee who has none, so re-running `make run` on the
+same checkout changes nothing. Needs the curriculum (`load_curriculum`) first.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from curriculum.models import Enrollment, Program
+from procedures.models import Entry, Injectate, Modality, ProcedureType
+
+PASSWORD = "precept-demo"
+PROGRAM_SLUG = "interventional-orthopedics"
+ACCOUNTS = [
+    # username, first name, last name
+    ("trainee", "Alex", "Rivera"),
+    ("trainee2", "Jordan", "Okafor"),
+    ("supervisor", "Sarah", "Chen"),
+    ("supervisor2", "Miguel", "Santos"),
+    ("director", "Priya", "Natarajan"),
+]
+
+# (procedure slug, guidance, role, levels to pick from, injectate slugs, how many)
+TRAINEE_PLAN = [
+    ("msk-ultrasound-exam", "ultrasound", 3, [], [], 14),
+    ("knee-joint", "ultrasound", 3, [], ["lidocaine", "steroid-non-particulate"], 5),
+    ("glenohumeral-joint", "ultrasound", 3, [], ["lidocaine", "steroid-particulate"], 4),
+    ("hip-joint", "ultrasound", 3, [], ["lidocaine", "hyaluronic-acid"], 3),
+    (
+        "lumbar-tfesi",
+        "fluoroscopy",
+        1,
+        ["L4–L5", "L5–S1"],
+        ["contrast", "steroid-non-particulate"],
+        6,
+    ),
+    ("lumbar-ilesi", "fluoroscopy", 1, ["L4–L5", "L5–S1"], ["contrast", "steroid-particulate"], 4),
+    (
+        "lumbar-mbb",
+        "fluoroscopy",
+        3,
+        ["L3, L4", "L4, L5", "L3–L4, L4–L5"],
+        ["bupivacaine", "contrast"],
+        12,
+    ),
+    ("cervical-mbb", "fluoroscopy", 3, ["C3, C4", "C5, C6"], ["bupivacaine"], 4),
+    ("lumbar-facet", "ct", 3, ["L4–L5", "L5–S1"], ["lidocaine", "steroid-particulate"], 3),
+    ("si-joint", "fluoroscopy", 3, [], ["contrast", "lidocaine", "steroid-particulate"], 5),
+]
+SIDES = {"lumbar-ilesi": ["midline"], "msk-ultrasound-exam": ["left", "right", "bilateral"]}
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts (password precept-demo) and a demo logbook. DEBUG only."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "Demo accounts are created only with DEBUG on (DJANGO_DEBUG=1): "
+                "their password is published."
+            )
+        try:
+            program = Program.objects.get(slug=PROGRAM_SLUG)
+        except Program.DoesNotExist as exc:
+            raise CommandError("Load the curriculum first: manage.py load_curriculum") from exc
+        with transaction.atomic():
+            users = self._ensure_accounts()
+            self._ensure_program_roles(program, users)
+            created = self._ensure_entries(
+                users["trainee"], users["supervisor"], TRAINEE_PLAN, seed=7
+            )
+            created += self._ensure_entries(
+                users["trainee2"], users["supervisor2"], TRAINEE_PLAN[:3], seed=11, scale=0.3
+            )
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Demo data created: {created} entries."))
+        else:
+            self.stdout.write("Demo data already present: no changes.")
+
+    def _ensure_accounts(self) -> dict:
+        User = get_user_model()
+        users = {}
+        for username, first, last in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if created:
+                user.set_password(PASSWORD)
+                user.save(update_fields=["password"])
+            users[username] = user
+        return users
+
+    def _ensure_program_roles(self, program, users) -> None:
+        program.directors.add(users["director"])
+        for trainee, supervisor in (("trainee", "supervisor"), ("trainee2", "supervisor2")):
+            enrollment, _ = Enrollment.objects.get_or_create(
+                trainee=users[trainee],
+                program=program,
+                defaults={"start_date": timezone.localdate() - timedelta(days=200)},
+            )
+            enrollment.supervisors.add(users[supervisor])
+
+    def _ensure_entries(self, trainee, supervisor, plan, *, seed: int, scale: float = 1.0) -> int:
+        if Entry.objects.filter(trainee=trainee).exists():
+            return 0
+        rng = random.Random(seed)
+        types = {t.slug: t for t in ProcedureType.objects.all()}
+        injectates = {i.slug: i for i in Injectate.objects.all()}
+        today = timezone.localdate()
+        rows = []
+        for slug, guidance, role, levels, drugs, count in plan:
+            procedure = types[slug]
+            for _ in range(max(1, round(count * scale))):
+                entry = Entry(
+                    trainee=trainee,
+                    supervisor=supervisor,
+                    procedure=procedure,
+                    performed_on=today - timedelta(days=rng.randint(1, 180)),
+                    guidance=guidance,
+                    side=rng.choice(SIDES.get(slug, procedure.sides)),
+                    levels=rng.choice(levels) if levels else "",
+                    purpose=(
+                        Entry.Purpose.DIAGNOSTIC
+                        if slug.endswith(("mbb", "exam"))
+                        else Entry.Purpose.THERAPEUTIC
+                    ),
+                    role=role,
+                    complication=(
+                        Entry.Complication.VASOVAGAL
+                        if rng.random() < 0.04
+                        else Entry.Complication.NONE
+                    ),
+                    age_band=rng.choice(Entry.AgeBand.values[2:]),
+                    sex=rng.choice([Entry.Sex.FEMALE, Entry.Sex.MALE]),
+                )
+                if guidance == Modality.FLUOROSCOPY:
+                    entry.fluoro_time_s = Decimal(rng.randint(80, 900)) / 10
+                    entry.dap = Decimal(rng.randint(5_000, 150_000)) / 100
+                elif guidance == Modality.CT:
+                    entry.dlp = Decimal(rng.randint(800, 4_000)) / 10
+                if entry.purpose == Entry.Purpose.DIAGNOSTIC and slug.endswith("mbb"):
+                    entry.pain_relief_pct = rng.choice([30, 50, 70, 80, 90, 100])
+                rows.append((entry, drugs))
+        rows.sort(key=lambda row: row[0].performed_on)
+        # Oldest entries are signed off; recent ones wait for sign-off; a few are returned
+        # or still drafts, so every page has something real to show.
+        for i, (entry, _) in enumerate(rows):
+            from_end = len(rows) - i
+            if from_end <= 4:
+                entry.status = Entry.Status.DRAFT
+            elif from_end <= 16:
+                entry.status = Entry.Status.SUBMITTED
+            elif from_end <= 19:
+                entry.status = Entry.Status.RETURNED
+            else:
+                entry.status = Entry.Status.SIGNED_OFF
+            if entry.status != Entry.Status.DRAFT:
+                entry.submitted_at = timezone.now() - timedelta(
+                    days=(today - entry.performed_on).days
+                )
+        Entry.objects.bulk_create([entry for entry, _ in rows])
+        links = [
+            Entry.injectates.through(entry_id=entry.pk, injectate_id=injectates[slug].pk)
+            for entry, drugs in rows
+            for slug in drugs
+        ]
+        Entry.injectates.through.objects.bulk_create(links)
+        return len(rows)

@@ -1,0 +1,141 @@
+"""The staged curriculum: programs, stages, requirements, enrollments (DESIGN §3–4)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from procedures.models import Entry, Injectate, Modality, ProcedureType, TimeStampedModel
+
+
+class Program(TimeStampedModel):
+    """A training program; its directors see its whole cohort."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    directors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="directed_programs"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(TimeStampedModel):
+    """An ordered step of a program; complete when its requirements and its predecessor are."""
+
+    program = models.ForeignKey(Program, models.CASCADE, related_name="stages")
+    key = models.SlugField(max_length=80, help_text="Stable key used by the loader.")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["program", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "order"], name="curriculum_stage_order_unique"
+            ),
+            models.UniqueConstraint(fields=["program", "key"], name="curriculum_stage_key_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
+
+
+class Requirement(TimeStampedModel):
+    """What a stage asks for: a number of matching signed-off entries, or of observed
+    assessments (DOPS).
+
+    An entry matches when its procedure type is one of `procedure_types` (any if empty),
+    its guidance one of `modalities` (any if empty), it used one of `injectates` (any if
+    empty), its role is at least `min_role`, its autonomy rating at least `min_autonomy`
+    (if set), and it was performed within `recency_days` (if set).
+    """
+
+    class Kind(models.TextChoices):
+        ENTRIES = "entries", "Signed-off log entries"
+        ASSESSMENTS = "assessments", "Observed assessments (DOPS)"
+
+    stage = models.ForeignKey(Stage, models.CASCADE, related_name="requirements")
+    key = models.SlugField(max_length=80, help_text="Stable key used by the loader.")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(
+        max_length=200, help_text="In plain words, e.g. “Lumbar medial branch blocks”."
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ENTRIES)
+    procedure_types = models.ManyToManyField(ProcedureType, blank=True, related_name="requirements")
+    modalities = models.JSONField(default=list, blank=True, help_text="Empty: any guidance.")
+    injectates = models.ManyToManyField(Injectate, blank=True, related_name="requirements")
+    min_count = models.PositiveSmallIntegerField()
+    min_role = models.PositiveSmallIntegerField(
+        choices=Entry.Role.choices, default=Entry.Role.PERFORMED_PRESENT
+    )
+    min_autonomy = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1–5 (O-SCORE); for assessments, the global rating."
+    )
+    recency_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Only entries from the last N days count."
+    )
+
+    class Meta:
+        ordering = ["stage", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "key"], name="curriculum_requirement_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_count__gte=1), name="curriculum_requirement_count_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_autonomy__isnull=True)
+                | Q(min_autonomy__gte=1, min_autonomy__lte=5),
+                name="curriculum_requirement_autonomy_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_role__gte=1, min_role__lte=5),
+                name="curriculum_requirement_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.min_count})"
+
+    @property
+    def modality_labels(self) -> list[str]:
+        return [Modality(m).label for m in self.modalities]
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Enrollment(TimeStampedModel):
+    """A trainee in a program, with the supervisors who may verify their entries."""
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="enrollments"
+    )
+    program = models.ForeignKey(Program, models.PROTECT, related_name="enrollments")
+    start_date = models.DateField()
+    supervisors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="supervised_enrollments", blank=True
+    )
+    active = models.BooleanField(default=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program", "trainee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "program"], name="curriculum_enrollment_one_per_program"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.trainee} in {self.program}"

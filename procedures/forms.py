@@ -1,0 +1,217 @@
+"""The entry form: every input rule of DESIGN §5, enforced on the server."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from .identifiers import find_identifier
+from .levels import LevelError, parse_levels
+from .models import Entry, Injectate, Modality, ProcedureType, Side
+
+User = get_user_model()
+
+FLUORO_FIELDS = ("fluoro_time_s", "dap")
+CT_FIELDS = ("dlp",)
+
+
+def supervisors_for(trainee):
+    """The people who may verify `trainee`'s entries: supervisors named by one of the
+    trainee's active enrollments, never the trainee."""
+    return (
+        User.objects.filter(
+            supervised_enrollments__trainee=trainee, supervised_enrollments__active=True
+        )
+        .exclude(pk=trainee.pk)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class EntryForm(forms.ModelForm):
+    """Log or edit an entry. `submitting=True` adds the rules for Submit for sign-off."""
+
+    class Meta:
+        model = Entry
+        fields = [
+            "performed_on",
+            "procedure",
+            "guidance",
+            "side",
+            "levels",
+            "purpose",
+            "injectates",
+            "role",
+            "supervisor",
+            "fluoro_time_s",
+            "dap",
+            "dlp",
+            "complication",
+            "pain_relief_pct",
+            "age_band",
+            "sex",
+            "notes",
+        ]
+        labels = {
+            "performed_on": "Date performed",
+            "procedure": "Procedure",
+            "guidance": "Guidance",
+            "side": "Side",
+            "levels": "Levels",
+            "purpose": "Purpose",
+            "injectates": "Injectates",
+            "role": "Your role",
+            "supervisor": "Supervisor",
+            "fluoro_time_s": "Fluoroscopy time (s)",
+            "dap": "Dose-area product (mGy·cm²)",
+            "dlp": "Dose-length product (mGy·cm)",
+            "complication": "Complications",
+            "pain_relief_pct": "Pain relief (%)",
+            "age_band": "Age band",
+            "sex": "Sex",
+            "notes": "Notes",
+        }
+        help_texts = {
+            "levels": "For example L4–L5, or L4–L5, L5–S1.",
+            "notes": "Never a patient name, record number or birth date.",
+            "pain_relief_pct": "For diagnostic blocks.",
+        }
+        widgets = {
+            "performed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "injectates": forms.CheckboxSelectMultiple,
+            "levels": forms.TextInput(
+                attrs={"autocapitalize": "characters", "autocomplete": "off"}
+            ),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "fluoro_time_s": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            "dap": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+            "dlp": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            "pain_relief_pct": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, trainee, submitting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trainee = trainee
+        self.submitting = submitting
+        self.fields["procedure"].queryset = ProcedureType.objects.filter(active=True)
+        self.fields["injectates"].queryset = Injectate.objects.filter(active=True)
+        self.fields["supervisor"].queryset = supervisors_for(trainee)
+        self.fields["supervisor"].empty_label = "Choose your supervisor"
+        self.fields["supervisor"].help_text = "Needed to submit for sign-off."
+        self.fields["procedure"].empty_label = "Choose a procedure"
+        self.fields["fluoro_time_s"].min_value = 0
+        self.fields["dap"].min_value = 0
+        self.fields["dlp"].min_value = 0
+        for name in ("fluoro_time_s", "dap", "dlp", "pain_relief_pct"):
+            self.fields[name].widget.attrs["min"] = 0
+        self.fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
+        self.fields["pain_relief_pct"].widget.attrs["max"] = 100
+        self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        # Blank choices first so nothing is pre-selected by accident on a phone.
+        for name in ("guidance", "side", "purpose", "role"):
+            field = self.fields[name]
+            field.choices = [("", "—")] + [c for c in field.choices if c[0] != ""]
+
+    # --- single fields --------------------------------------------------------------------
+
+    def clean_performed_on(self):
+        value = self.cleaned_data["performed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date performed cannot be in the future.")
+        return value
+
+    def clean_fluoro_time_s(self):
+        value = self.cleaned_data["fluoro_time_s"]
+        if value is not None and not 0 <= value <= Entry.MAX_FLUORO_SECONDS:
+            raise forms.ValidationError(
+                f"Fluoroscopy time must be between 0 and {Entry.MAX_FLUORO_SECONDS} seconds."
+            )
+        return value
+
+    def clean_dap(self):
+        value = self.cleaned_data["dap"]
+        if value is not None and not 0 <= value <= Entry.MAX_DAP:
+            raise forms.ValidationError(
+                f"Dose-area product must be between 0 and {Entry.MAX_DAP:,} mGy·cm²."
+            )
+        return value
+
+    def clean_dlp(self):
+        value = self.cleaned_data["dlp"]
+        if value is not None and not 0 <= value <= Entry.MAX_DLP:
+            raise forms.ValidationError(
+                f"Dose-length product must be between 0 and {Entry.MAX_DLP:,} mGy·cm."
+            )
+        return value
+
+    def clean_pain_relief_pct(self):
+        value = self.cleaned_data["pain_relief_pct"]
+        if value is not None and not 0 <= value <= 100:
+            raise forms.ValidationError("Pain relief is a percentage from 0 to 100.")
+        return value
+
+    def clean_notes(self):
+        value = self.cleaned_data["notes"].replace("\x00", "")
+        what = find_identifier(value)
+        if what:
+            raise forms.ValidationError(
+                f"Notes seem to contain {what}. Precept never stores patient identifiers "
+                "(names, record numbers, birth dates): please remove it."
+            )
+        return value
+
+    # --- rules across fields ---------------------------------------------------------------
+
+    def clean(self):
+        data = super().clean()
+        procedure = data.get("procedure")
+        guidance = data.get("guidance")
+
+        if procedure and guidance and guidance not in procedure.modalities:
+            allowed = ", ".join(Modality(m).label for m in procedure.modalities)
+            self.add_error("guidance", f"{procedure} is done under {allowed}.")
+        if procedure and data.get("side") and data["side"] not in procedure.sides:
+            allowed = " or ".join(Side(s).label.lower() for s in procedure.sides)
+            self.add_error("side", f"For {procedure} the side is {allowed}.")
+
+        if procedure and "levels" in data:
+            levels = data["levels"].strip()
+            if procedure.needs_levels:
+                try:
+                    data["levels"] = parse_levels(levels, procedure.region)
+                except LevelError as exc:
+                    self.add_error("levels", str(exc))
+            elif levels:
+                self.add_error(
+                    "levels", f"{procedure} is not done at vertebral levels; leave Levels empty."
+                )
+
+        if guidance:
+            if guidance != Modality.FLUOROSCOPY:
+                for name in FLUORO_FIELDS:
+                    if data.get(name) is not None:
+                        self.add_error(name, "Only for procedures under fluoroscopy.")
+            if guidance != Modality.CT:
+                for name in CT_FIELDS:
+                    if data.get(name) is not None:
+                        self.add_error(name, "Only for CT-guided procedures.")
+
+        if (
+            data.get("pain_relief_pct") is not None
+            and data.get("purpose") != Entry.Purpose.DIAGNOSTIC
+        ):
+            self.add_error("pain_relief_pct", "Pain relief is recorded for diagnostic blocks only.")
+
+        supervisor = data.get("supervisor")
+        if supervisor is not None and supervisor.pk == self.trainee.pk:
+            self.add_error("supervisor", "You cannot supervise yourself.")
+        if self.submitting and supervisor is None and "supervisor" not in self.errors:
+            self.add_error("supervisor", "Choose the supervisor who will sign this entry off.")
+        return data
+
+
+def procedure_rules() -> dict:
+    """What the entry form's script needs to show only the fields that apply."""
+    return {
+        str(p.pk): {"modalities": p.modalities, "sides": p.sides, "levels": p.needs_levels}
+        for p in ProcedureType.objects.filter(active=True)
+    }

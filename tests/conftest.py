@@ -1,0 +1,81 @@
+"""Shared fixtures: personas, the loaded catalogue, and test-friendly settings.
+
+Personas (STYLE §10): `alice` is a trainee supervised by `bob`; `charlie` is another
+trainee, supervised by `dave`; `diana` directs the program; `admin` is staff.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+# Playwright's sync API runs an event loop in the test thread; without this Django
+# raises SynchronousOnlyOperation even while setting up the test database.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from curriculum.loader import load_curriculum  # noqa: E402
+from curriculum.models import Enrollment, Program  # noqa: E402
+from tests.factories import UserFactory  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.SECURE_SSL_REDIRECT = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the catalogue and default curriculum once into the test database."""
+    with django_db_blocker.unblock():
+        load_curriculum()
+
+
+@pytest.fixture
+def program(db) -> Program:
+    """The default program. Reloads the catalogue if a transactional test flushed it."""
+    load_curriculum()
+    return Program.objects.get(slug="interventional-orthopedics")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", first_name="Bob", last_name="Baker")
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(username="dave", first_name="Dave", last_name="Dunn")
+
+
+@pytest.fixture
+def alice(program, bob):
+    user = UserFactory(username="alice", first_name="Alice", last_name="Adams")
+    enrollment = Enrollment.objects.create(
+        trainee=user, program=program, start_date=timezone.localdate() - timedelta(days=90)
+    )
+    enrollment.supervisors.add(bob)
+    return user
+
+
+@pytest.fixture
+def charlie(program, dave):
+    user = UserFactory(username="charlie", first_name="Charlie", last_name="Clark")
+    enrollment = Enrollment.objects.create(
+        trainee=user, program=program, start_date=timezone.localdate() - timedelta(days=90)
+    )
+    enrollment.supervisors.add(dave)
+    return user
+
+
+@pytest.fixture
+def diana(program):
+    user = UserFactory(username="diana", first_name="Diana", last_name="Dean")
+    program.directors.add(user)
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
