@@ -109,7 +109,10 @@ class EntryForm(forms.ModelForm):
         # Blank choices first so nothing is pre-selected by accident on a phone.
         for name in ("guidance", "side", "purpose", "role"):
             field = self.fields[name]
-            field.choices = [("", "—")] + [c for c in field.choices if c[0] != ""]
+            field.choices = [("", "Choose…")] + [c for c in field.choices if c[0] != ""]
+        for name in ("age_band", "sex"):
+            field = self.fields[name]
+            field.choices = [("", "Not recorded")] + [c for c in field.choices if c[0] != ""]
 
     # --- single fields --------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .filters import LogbookFilter
@@ -55,17 +56,19 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 
 def _initial_for_new_entry(request: HttpRequest) -> dict:
-    """Pre-fill the form: from "log another like this", else the last supervisor and guidance."""
+    """Pre-fill the form with today's date and, from "log another like this" (?like=pk),
+    that entry's procedure details; otherwise the trainee's last supervisor and guidance."""
+    initial = {"performed_on": timezone.localdate()}
     like_pk = request.GET.get("like", "")
     if like_pk.isdigit():
         source = get_object_or_404(Entry.objects.filter(trainee=request.user), pk=like_pk)
-        initial = {name: getattr(source, name) for name in LIKE_FIELDS}
+        initial.update({name: getattr(source, name) for name in LIKE_FIELDS})
         initial["injectates"] = list(source.injectates.values_list("pk", flat=True))
         return initial
     last = Entry.objects.filter(trainee=request.user).order_by("-created_at", "-id").first()
-    if last is None:
-        return {}
-    return {"supervisor": last.supervisor_id, "guidance": last.guidance}
+    if last is not None:
+        initial.update(supervisor=last.supervisor_id, guidance=last.guidance)
+    return initial
 
 
 def _save_from_form(request: HttpRequest, form: EntryForm) -> Entry:

@@ -8,6 +8,8 @@ import os
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as settings_module
+from django.test import override_settings
 from django.utils import timezone
 
 # Playwright's sync API runs an event loop in the test thread; without this Django
@@ -17,6 +19,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from curriculum.loader import load_curriculum  # noqa: E402
 from curriculum.models import Enrollment, Program  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_storage():
+    """Serve static files by their plain names in tests, found by the finders, so that
+    tests need no collectstatic and the live server can serve them. `make test` still
+    runs collectstatic with the production (manifest) storage, which checks that it works."""
+    storages = {
+        **settings_module.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
 
 
 @pytest.fixture(autouse=True)

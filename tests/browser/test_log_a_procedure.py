@@ -1,0 +1,70 @@
+"""A trainee signs in on a phone and logs a procedure through the real form."""
+
+import pytest
+
+from procedures.models import Entry
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_trainee_logs_a_transforaminal_epidural_as_draft_then_submits(
+    transactional_db, phone, alice, bob
+):
+    sign_in(phone, "alice", PASSWORD)
+    phone.get_by_role("button", name="Toggle navigation").click()
+    phone.get_by_role("navigation", name="Main").get_by_role("link", name="Log a procedure").click()
+    phone.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
+    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
+    phone.get_by_label("Side").select_option(label="Right")
+    phone.get_by_label("Levels").fill("l4-l5")
+    phone.get_by_label("Purpose").select_option(label="Therapeutic")
+    phone.get_by_label("Your role").select_option(label="Performed with supervisor present")
+    phone.get_by_label("Supervisor").select_option(label="Bob Baker")
+    phone.get_by_label("Fluoroscopy time (s)").fill("42.5")
+    phone.get_by_label("Dose-area product (mGy·cm²)").fill("380")
+    # Not a CT case: the dose-length product field is not offered.
+    assert phone.get_by_label("Dose-length product (mGy·cm)").is_hidden()
+    screenshot(phone, "entry-form-390")
+
+    phone.get_by_role("button", name="Save draft").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Saved as draft.").is_visible()
+    entry = Entry.objects.get(trainee=alice)
+    assert entry.status == Entry.Status.DRAFT
+    assert entry.levels == "L4–L5"
+    assert entry.side == "right"
+
+    phone.get_by_role("button", name="Submit for sign-off").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Submitted for sign-off.").is_visible()
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.SUBMITTED
+    assert entry.supervisor == bob
+
+    phone.goto("/entries/")
+    row = phone.get_by_role("row").filter(has_text="Lumbar transforaminal epidural")
+    assert row.get_by_text("Submitted").is_visible()
+    assert row.get_by_text("Right L4–L5").is_visible()
+    screenshot(phone, "logbook-390")
+
+
+def test_bad_input_is_refused_on_the_field_and_kept(transactional_db, phone, alice, bob):
+    sign_in(phone, "alice", PASSWORD)
+    phone.goto("/entries/new/")
+    phone.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
+    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
+    phone.get_by_label("Side").select_option(label="Left")
+    phone.get_by_label("Levels").fill("C5–C6")
+    phone.get_by_label("Purpose").select_option(label="Therapeutic")
+    phone.get_by_label("Your role").select_option(label="Assisted")
+    phone.get_by_label("Notes").fill("MRN 12345678 tolerated well")
+    phone.get_by_role("button", name="Save draft").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("C5 is outside this procedure’s region").is_visible()
+    assert phone.get_by_text("Precept never stores patient identifiers").is_visible()
+    assert phone.get_by_label("Levels").input_value() == "C5–C6"
+    assert phone.get_by_label("Notes").input_value() == "MRN 12345678 tolerated well"
+    assert not Entry.objects.exists()
+    screenshot(phone, "entry-form-errors-390")
