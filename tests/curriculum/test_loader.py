@@ -1,0 +1,173 @@
+"""The curriculum loader: idempotent, updates on edit, refuses bad files."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from curriculum.loader import DEFAULT_PATH, load_curriculum
+from curriculum.models import Program, Requirement, Stage
+from procedures.models import Injectate, ProcedureType
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    """Every catalogue and curriculum row, with its timestamps and relations."""
+    return {
+        "types": list(ProcedureType.objects.order_by("pk").values()),
+        "injectates": list(Injectate.objects.order_by("pk").values()),
+        "programs": list(Program.objects.order_by("pk").values()),
+        "stages": list(Stage.objects.order_by("pk").values()),
+        "requirements": list(Requirement.objects.order_by("pk").values()),
+        "requirement_types": list(
+            Requirement.procedure_types.through.objects.order_by("pk").values()
+        ),
+        "requirement_injectates": list(
+            Requirement.injectates.through.objects.order_by("pk").values()
+        ),
+    }
+
+
+def test_default_curriculum_has_the_five_stages_of_design(program):
+    stages = list(program.stages.order_by("order").values_list("name", flat=True))
+    assert stages == [
+        "Foundations: safety, anatomy and ultrasound",
+        "Fluoroscopic spine: diagnostic blocks",
+        "Fluoroscopic spine: epidurals and ablation",
+        "Ultrasound-guided interventional orthopedics",
+        "Orthobiologics",
+    ]
+    tfesi = Requirement.objects.get(stage__program=program, key="lumbar-tfesi")
+    assert tfesi.min_count == 20
+    assert tfesi.modalities == ["fluoroscopy"]
+    assert [t.slug for t in tfesi.procedure_types.all()] == ["lumbar-tfesi"]
+    observed = Requirement.objects.get(key="spine-observed")
+    assert observed.min_role == 1
+    assert (
+        observed.procedure_types.count() == ProcedureType.objects.filter(category="spine").count()
+    )
+    assert Requirement.objects.get(key="prp-image-guided").injectates.get().slug == "prp"
+    assert Requirement.objects.get(key="bma-dops").kind == Requirement.Kind.ASSESSMENTS
+
+
+def test_caudal_epidural_is_midline_only_and_needs_no_levels(program):
+    caudal = ProcedureType.objects.get(slug="caudal-epidural")
+    assert caudal.sides == ["midline"]
+    assert not caudal.needs_levels
+
+
+def test_loading_twice_changes_nothing(program):
+    before = snapshot()
+    stats = load_curriculum()
+    assert sum(stats.values()) == 0
+    assert snapshot() == before
+
+
+def test_command_reports_no_changes_on_a_second_run(program):
+    out = io.StringIO()
+    call_command("load_curriculum", stdout=out)
+    assert "no changes" in out.getvalue()
+
+
+def test_an_edited_file_updates_the_program(program, tmp_path):
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    edited = text.replace(
+        'name = "Lumbar transforaminal epidurals"\nprocedure_types = ["lumbar-tfesi"]\n'
+        'modalities = ["fluoroscopy"]\nmin_count = 20',
+        'name = "Lumbar transforaminal epidurals"\nprocedure_types = ["lumbar-tfesi"]\n'
+        'modalities = ["fluoroscopy", "ct"]\nmin_count = 25',
+    )
+    assert edited != text
+    path = tmp_path / "edited.toml"
+    path.write_text(edited, encoding="utf-8")
+    tfesi = Requirement.objects.get(key="lumbar-tfesi")
+
+    stats = load_curriculum(path)
+
+    tfesi.refresh_from_db()
+    assert tfesi.min_count == 25
+    assert tfesi.modalities == ["fluoroscopy", "ct"]
+    assert stats["requirement updated"] == 1
+    assert sum(stats.values()) == 1
+
+
+def test_reordering_and_removing_stages_follows_the_file(program, tmp_path):
+    import tomllib
+
+    data = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    stages = data["programs"][0]["stages"]
+    # Swap the last two stages and drop the third.
+    stages[3], stages[4] = stages[4], stages[3]
+    del stages[2]
+    path = tmp_path / "reordered.toml"
+    path.write_text(_to_toml(data), encoding="utf-8")
+
+    load_curriculum(path)
+
+    assert list(program.stages.order_by("order").values_list("key", flat=True)) == [
+        "foundations",
+        "spine-diagnostic-blocks",
+        "orthobiologics",
+        "us-interventional-orthopedics",
+    ]
+    assert not Requirement.objects.filter(key="lumbar-rfa").exists()
+
+
+def test_a_bad_file_is_refused_and_nothing_is_written(program, tmp_path):
+    text = DEFAULT_PATH.read_text(encoding="utf-8").replace(
+        'procedure_types = ["lumbar-tfesi"]\nmodalities = ["fluoroscopy"]\nmin_count = 20',
+        'procedure_types = ["no-such-procedure"]\nmodalities = ["fluoroscopy"]\nmin_count = 99',
+    )
+    text = text.replace('name = "Lumbar interlaminar epidurals"', 'name = "Renamed"')
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    before = snapshot()
+    with pytest.raises(CommandError, match="unknown procedure type 'no-such-procedure'"):
+        call_command("load_curriculum", str(path), stdout=io.StringIO())
+    assert snapshot() == before
+
+
+def test_unknown_modality_is_refused(program, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        DEFAULT_PATH.read_text(encoding="utf-8").replace(
+            'modalities = ["ultrasound", "landmark"]', 'modalities = ["xray"]', 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="unknown value"):
+        call_command("load_curriculum", str(path), stdout=io.StringIO())
+
+
+def _to_toml(data: dict) -> str:
+    """A minimal TOML writer for the loader's own shape (tomllib only reads)."""
+
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = []
+
+    def table(prefix, row):
+        lines.append(f"[[{prefix}]]")
+        children = {
+            k: v for k, v in row.items() if isinstance(v, list) and v and isinstance(v[0], dict)
+        }
+        for k, v in row.items():
+            if k not in children:
+                lines.append(f"{k} = {value(v)}")
+        for k, rows in children.items():
+            for child in rows:
+                table(f"{prefix}.{k}", child)
+
+    for key in ("procedure_types", "injectates", "programs"):
+        for row in data[key]:
+            table(key, row)
+    return "\n".join(lines) + "\n"
