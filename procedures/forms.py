@@ -97,6 +97,9 @@ class EntryForm(forms.ModelForm):
         self.fields["supervisor"].queryset = supervisors_for(trainee)
         self.fields["supervisor"].empty_label = "Choose your supervisor"
         self.fields["supervisor"].help_text = "Needed to submit for sign-off."
+        self.fields["supervisor"].error_messages["invalid_choice"] = (
+            "Choose one of your own supervisors (you cannot supervise yourself)."
+        )
         self.fields["procedure"].empty_label = "Choose a procedure"
         self.fields["fluoro_time_s"].min_value = 0
         self.fields["dap"].min_value = 0
@@ -204,10 +207,8 @@ class EntryForm(forms.ModelForm):
         ):
             self.add_error("pain_relief_pct", "Pain relief is recorded for diagnostic blocks only.")
 
-        supervisor = data.get("supervisor")
-        if supervisor is not None and supervisor.pk == self.trainee.pk:
-            self.add_error("supervisor", "You cannot supervise yourself.")
-        if self.submitting and supervisor is None and "supervisor" not in self.errors:
+        # The supervisor queryset already holds only this trainee's supervisors.
+        if self.submitting and data.get("supervisor") is None and "supervisor" not in self.errors:
             self.add_error("supervisor", "Choose the supervisor who will sign this entry off.")
         return data
 

@@ -195,7 +195,7 @@ class Entry(TimeStampedModel):
     performed_on = models.DateField("date performed")
     guidance = models.CharField(max_length=20, choices=Modality.choices)
     side = models.CharField(max_length=20, choices=Side.choices)
-    levels = models.CharField(max_length=100, blank=True)
+    levels = models.CharField(max_length=200, blank=True)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     injectates = models.ManyToManyField(Injectate, blank=True, related_name="entries")
     role = models.PositiveSmallIntegerField("your role", choices=Role.choices)
