@@ -6,10 +6,13 @@ trainee, a supervisor or a director through enrollments and programs (DESIGN §2
 """
 
 from django.contrib.auth.models import AbstractUser
+from django.db import models
 
 
 class User(AbstractUser):
-    """A Precept account. `display_name` is what other people see."""
+    """A Precept account. `display_name` is what other people see ("Dr Sarah Chen")."""
+
+    title = models.CharField(max_length=20, blank=True, help_text="For example Dr or Prof.")
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -20,4 +23,5 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        name = self.get_full_name() or self.username
+        return f"{self.title} {name}" if self.title else name

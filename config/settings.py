@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "simple_history",
     "accounts",
     "procedures",
     "curriculum",
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     # Every page needs a login unless marked @login_not_required: a view someone
     # forgets to decorate fails closed.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Records the signed-in user on every historical version of an entry.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -66,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "procedures.context_processors.navigation",
             ],
         },
     },
@@ -137,6 +141,12 @@ EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Precept <precept@localhost>")
+# Where links in emails point: the address people use to reach Precept.
+PRECEPT_BASE_URL = env("PRECEPT_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reminders (DESIGN §5): a supervisor with more than this many entries waiting, or any
+# entry waiting longer than this many days, gets an email from `send_reminders`.
+PRECEPT_REMINDER_WAITING = env.int("PRECEPT_REMINDER_WAITING", default=25)
+PRECEPT_REMINDER_DAYS = env.int("PRECEPT_REMINDER_DAYS", default=30)
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
-from .models import Entry, Injectate, Modality, ProcedureType, Side
+from .models import Autonomy, Entry, Injectate, Modality, ProcedureType, Side
 
 User = get_user_model()
 
@@ -219,3 +219,47 @@ def procedure_rules() -> dict:
         str(p.pk): {"modalities": p.modalities, "sides": p.sides, "levels": p.needs_levels}
         for p in ProcedureType.objects.filter(active=True)
     }
+
+
+class SignOffForm(forms.Form):
+    """The supervisor's signature on one entry (or on each of several)."""
+
+    autonomy = forms.TypedChoiceField(
+        label="Autonomy",
+        choices=Autonomy.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Rate the trainee’s autonomy before signing off."},
+    )
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_comment(self):
+        return _no_identifiers(self.cleaned_data["comment"])
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="What needs correcting",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what the trainee should correct."},
+    )
+
+    def clean_comment(self):
+        return _no_identifiers(self.cleaned_data["comment"])
+
+
+def _no_identifiers(text: str) -> str:
+    text = text.replace("\x00", "").strip()
+    what = find_identifier(text)
+    if what:
+        raise forms.ValidationError(
+            f"This seems to contain {what}. Precept never stores patient identifiers: "
+            "please remove it."
+        )
+    return text

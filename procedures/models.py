@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class TimeStampedModel(models.Model):
@@ -124,12 +125,32 @@ class EntryQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("procedure", "trainee", "supervisor")
 
+    def awaiting(self, supervisor):
+        """Entries submitted to `supervisor` by trainees whose active enrollment names
+        them, oldest submission first: the Sign-off queue."""
+        from curriculum.models import Enrollment
+
+        mine = Enrollment.objects.filter(supervisors=supervisor, active=True).values("trainee")
+        return self.filter(
+            status=Entry.Status.SUBMITTED, supervisor=supervisor, trainee__in=mine
+        ).order_by("submitted_at", "id")
+
 
 class EntryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     SIGNED_OFF = "signed_off", "Signed off"
     RETURNED = "returned", "Returned"
+
+
+class Autonomy(models.IntegerChoices):
+    """The supervisor's rating at sign-off: the Ottawa O-SCORE anchors."""
+
+    DID_IT = 1, "1 – “I had to do it”"
+    TALKED_THROUGH = 2, "2 – “I had to talk them through it”"
+    PROMPTED = 3, "3 – “I had to prompt them from time to time”"
+    IN_ROOM = 4, "4 – “I needed to be in the room just in case”"
+    NOT_NEEDED = 5, "5 – “I did not need to be there”"
 
 
 # Plausibility bounds, shared by the form and the database constraints.
@@ -217,8 +238,13 @@ class Entry(TimeStampedModel):
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Counts corrections: a signed-off entry that the trainee corrects becomes revision
+    # n + 1 and goes back for sign-off; the signature of revision n stays as it was.
+    revision = models.PositiveIntegerField(default=1)
 
     objects = EntryQuerySet.as_manager()
+    # Every saved version (who, when, what) in procedures_historicalentry.
+    history = HistoricalRecords(m2m_fields=[injectates])
 
     class Meta:
         ordering = ["-performed_on", "-id"]
@@ -280,11 +306,28 @@ class Entry(TimeStampedModel):
         return reverse("procedures:entry_detail", args=[self.pk])
 
     def can_edit(self, user) -> bool:
-        """Only the trainee edits, and only while the entry is a draft or returned."""
+        """Only the trainee edits: a draft or returned entry in place; a signed-off entry
+        by a correction (a new revision that goes back for sign-off). A submitted entry
+        waits for its supervisor."""
+        return user.pk == self.trainee_id and self.status != self.Status.SUBMITTED
+
+    def can_submit(self, user) -> bool:
+        """The trainee submits (or deletes) an entry while it is a draft or returned."""
         return user.pk == self.trainee_id and self.status in (
             self.Status.DRAFT,
             self.Status.RETURNED,
         )
+
+    def can_delete(self, user) -> bool:
+        """Like submitting, but never an entry that was once signed off (revision > 1):
+        its signature must keep pointing at it."""
+        return self.can_submit(user) and self.revision == 1
+
+    def can_decide(self, user) -> bool:
+        """Whether `user` may sign off or return it now: it is submitted to them.
+        (That they supervise the trainee is checked by `visible_to` and again in the
+        service's locked query.)"""
+        return self.status == self.Status.SUBMITTED and self.supervisor_id == user.pk
 
     @property
     def site(self) -> str:
@@ -295,3 +338,71 @@ class Entry(TimeStampedModel):
         if self.levels:
             parts.append(self.levels)
         return " ".join(parts)
+
+
+class EntryEvent(models.Model):
+    """One transition of an entry's lifecycle: who moved it, when, from what to what."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        SUBMITTED = "submitted", "Submitted for sign-off"
+        SIGNED_OFF = "signed_off", "Signed off"
+        RETURNED = "returned", "Returned to trainee"
+        CORRECTED = "corrected", "Corrected after sign-off"
+
+    entry = models.ForeignKey(Entry, models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=EntryStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=EntryStatus.choices)
+    revision = models.PositiveIntegerField()
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            # The entry page's timeline.
+            models.Index(fields=["entry", "at"], name="procedures_event_entry_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Signature(models.Model):
+    """A supervisor's electronic signature on one revision of an entry (21 CFR Part 11:
+    the signer's name, the time, and the meaning of the signature).
+
+    `content_hash` is a SHA-256 of the entry's content as signed, so a later change of
+    the entry can be detected. One signature per revision, enforced by the database.
+    """
+
+    MEANING = "verified as performed by the trainee in the logged role"
+
+    entry = models.ForeignKey(Entry, models.PROTECT, related_name="signatures")
+    revision = models.PositiveIntegerField()
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=200, help_text="The signer's name as printed.")
+    signed_at = models.DateTimeField()
+    autonomy = models.PositiveSmallIntegerField(choices=Autonomy.choices)
+    comment = models.TextField(blank=True)
+    meaning = models.CharField(max_length=200, default=MEANING)
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "revision"], name="procedures_signature_one_per_revision"
+            ),
+            models.CheckConstraint(
+                condition=Q(autonomy__gte=1, autonomy__lte=5),
+                name="procedures_signature_autonomy_1_5",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"Signed off by {self.signer_name} on {self.signed_at:%d %b %Y %H:%M}: {self.meaning}"
+        )

@@ -1,19 +1,249 @@
-"""Entry transitions: writes that are more than plain CRUD."""
+"""Entry transitions: submit, sign off, return, correct. Each records an EntryEvent, and
+refused attempts leave a line in the `precept.security` log.
 
-from django.db import transaction
+Decisions are race-safe in the database: the entry row is locked (`select_for_update`,
+a row lock on PostgreSQL; SQLite takes its write lock at BEGIN IMMEDIATE) and its status
+re-read inside the transaction, and a unique constraint allows one signature per revision.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Entry
+from .models import Entry, EntryEvent, Signature
+
+security_log = logging.getLogger("precept.security")
+
+# Fields whose values a signature covers (and whose change a history entry shows).
+CONTENT_FIELDS = [
+    "performed_on",
+    "procedure_id",
+    "guidance",
+    "side",
+    "levels",
+    "purpose",
+    "role",
+    "supervisor_id",
+    "fluoro_time_s",
+    "dap",
+    "dlp",
+    "complication",
+    "pain_relief_pct",
+    "age_band",
+    "sex",
+    "notes",
+]
+
+
+class EntryAlreadyDecided(Exception):
+    """Someone else (or another tab) decided on this entry first."""
+
+
+def refuse(user, action: str, entry_id, reason: str) -> None:
+    """Record a refused attempt in the security log (who, what, which entry, why)."""
+    security_log.warning(
+        "refused action=%s entry=%s user=%s reason=%s",
+        action,
+        entry_id,
+        getattr(user, "pk", None),
+        reason,
+    )
+
+
+def content_hash(entry: Entry) -> str:
+    """SHA-256 of the entry's content and injectates, as a supervisor signs it."""
+    data = {name: str(getattr(entry, name)) for name in CONTENT_FIELDS}
+    data["injectates"] = sorted(entry.injectates.values_list("pk", flat=True))
+    data["trainee_id"] = entry.trainee_id
+    data["revision"] = entry.revision
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _record(entry: Entry, actor, action, from_status: str, comment: str = "") -> EntryEvent:
+    return EntryEvent.objects.create(
+        entry=entry,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=entry.status,
+        revision=entry.revision,
+        comment=comment,
+        at=timezone.now(),
+    )
+
+
+def _link(entry: Entry) -> str:
+    return settings.PRECEPT_BASE_URL + reverse("procedures:entry_detail", args=[entry.pk])
+
+
+def _email_after_commit(subject: str, body: str, to: str) -> None:
+    if to:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [to], fail_silently=True))
+
+
+def _notify_supervisor(entry: Entry) -> None:
+    supervisor = entry.supervisor
+    _email_after_commit(
+        f"Precept: {entry.trainee.display_name} submitted an entry for your sign-off",
+        f"{entry.trainee.display_name} submitted {entry.procedure} "
+        f"({entry.performed_on:%d %b %Y}) for your sign-off.\n\n{_link(entry)}\n",
+        supervisor.email if supervisor else "",
+    )
 
 
 @transaction.atomic
-def entry_submit(*, entry: Entry) -> Entry:
-    """Send a Draft or Returned entry to its supervisor for sign-off.
+def entry_save(*, form, trainee, submit: bool) -> Entry:
+    """Save a valid EntryForm for `trainee`: a new entry, an edit of a Draft or Returned
+    one, or a correction of a Signed-off one.
 
-    The caller has checked that the user is the entry's trainee and that the form was
-    valid with `submitting=True` (so a supervisor is set).
+    With `submit`, the entry goes to its supervisor (the form was validated with
+    `submitting=True`). A correction is always submitted and starts a new revision, so
+    the signature of the old revision stays true to what was signed.
     """
+    entry = form.save(commit=False)
+    previous = entry.status if entry.pk else None
+    if previous is None:
+        entry.trainee = trainee
+    correcting = previous == Entry.Status.SIGNED_OFF
+    if correcting:
+        entry.revision += 1
+    if submit or correcting:
+        entry.status = Entry.Status.SUBMITTED
+        entry.submitted_at = timezone.now()
+    entry.save()
+    form.save_m2m()
+    if previous is None:
+        _record(entry, trainee, EntryEvent.Action.CREATED, "")
+    if correcting:
+        _record(entry, trainee, EntryEvent.Action.CORRECTED, previous)
+    elif submit:
+        _record(entry, trainee, EntryEvent.Action.SUBMITTED, previous or Entry.Status.DRAFT)
+    if entry.status == Entry.Status.SUBMITTED:
+        _notify_supervisor(entry)
+    return entry
+
+
+@transaction.atomic
+def entry_submit(*, entry: Entry, by) -> Entry:
+    """Send a saved Draft or Returned entry, as it is, to its supervisor.
+
+    The caller has checked that `by` is the trainee, the entry is Draft or Returned, and
+    that it passes the form's rules with `submitting=True`.
+    """
+    previous = entry.status
     entry.status = Entry.Status.SUBMITTED
     entry.submitted_at = timezone.now()
     entry.save(update_fields=["status", "submitted_at", "updated_at"])
+    _record(entry, by, EntryEvent.Action.SUBMITTED, previous)
+    _notify_supervisor(entry)
     return entry
+
+
+def _lock_for_decision(entry_id: int, supervisor) -> Entry:
+    """Lock and return the entry if it is Submitted to `supervisor`, who supervises its
+    trainee; otherwise raise EntryAlreadyDecided (it moved on) or PermissionDenied."""
+    from curriculum.models import Enrollment
+
+    entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
+    if entry is None:
+        raise PermissionDenied("no such entry")
+    supervises = Enrollment.objects.filter(
+        trainee_id=entry.trainee_id, supervisors=supervisor, active=True
+    ).exists()
+    if entry.supervisor_id != supervisor.pk or not supervises:
+        raise PermissionDenied("not submitted to this supervisor")
+    if entry.status != Entry.Status.SUBMITTED:
+        raise EntryAlreadyDecided(entry.get_status_display())
+    return entry
+
+
+def entry_sign_off(*, entry_id: int, supervisor, autonomy: int, comment: str = "") -> Signature:
+    """Sign off one submitted entry: its own signature record and an event.
+
+    Raises PermissionDenied (and logs it) if the entry is not submitted to `supervisor`,
+    EntryAlreadyDecided if another request decided first. Nothing is written then.
+    """
+    try:
+        with transaction.atomic():
+            entry = _lock_for_decision(entry_id, supervisor)
+            signature = Signature.objects.create(
+                entry=entry,
+                revision=entry.revision,
+                supervisor=supervisor,
+                signer_name=supervisor.display_name,
+                signed_at=timezone.now(),
+                autonomy=autonomy,
+                comment=comment,
+                content_hash=content_hash(entry),
+            )
+            entry.status = Entry.Status.SIGNED_OFF
+            entry._change_reason = "Signed off"
+            entry.save(update_fields=["status", "updated_at"])
+            _record(
+                entry, supervisor, EntryEvent.Action.SIGNED_OFF, Entry.Status.SUBMITTED, comment
+            )
+    except PermissionDenied as exc:
+        refuse(supervisor, "sign_off", entry_id, str(exc))
+        raise
+    except IntegrityError as exc:  # the unique signature per revision: a race lost
+        raise EntryAlreadyDecided("Signed off") from exc
+    return signature
+
+
+def entry_return(*, entry_id: int, supervisor, comment: str) -> Entry:
+    """Return a submitted entry to its trainee with the supervisor's comment."""
+    try:
+        with transaction.atomic():
+            entry = _lock_for_decision(entry_id, supervisor)
+            entry.status = Entry.Status.RETURNED
+            entry._change_reason = "Returned"
+            entry.save(update_fields=["status", "updated_at"])
+            _record(entry, supervisor, EntryEvent.Action.RETURNED, Entry.Status.SUBMITTED, comment)
+            trainee = entry.trainee
+            _email_after_commit(
+                "Precept: an entry was returned to you",
+                f"{supervisor.display_name} returned your {entry.procedure} "
+                f"({entry.performed_on:%d %b %Y}):\n\n{comment}\n\n{_link(entry)}\n",
+                trainee.email,
+            )
+    except PermissionDenied as exc:
+        refuse(supervisor, "return", entry_id, str(exc))
+        raise
+    return entry
+
+
+@dataclass
+class BulkResult:
+    signed: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+def entries_sign_off(
+    *, entry_ids: list[int], supervisor, autonomy: int, comment: str = ""
+) -> BulkResult:
+    """Sign off many entries, each with its own signature, each in its own transaction.
+
+    Entries that are not submitted to `supervisor` or already decided are skipped with a
+    reason, never signed; an error on one leaves no half-written signature.
+    """
+    result = BulkResult()
+    for entry_id in dict.fromkeys(entry_ids):  # once each, in the order given
+        try:
+            entry_sign_off(
+                entry_id=entry_id, supervisor=supervisor, autonomy=autonomy, comment=comment
+            )
+        except PermissionDenied:
+            result.skipped[entry_id] = "not submitted to you"
+        except EntryAlreadyDecided as exc:
+            result.skipped[entry_id] = f"already {str(exc).lower()}"
+        else:
+            result.signed.append(entry_id)
+    return result

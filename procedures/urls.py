@@ -1,14 +1,18 @@
 from django.urls import path
 
-from . import views
+from .views import entries, signoff
 
 app_name = "procedures"
 
 urlpatterns = [
-    path("", views.entry_list, name="entry_list"),
-    path("new/", views.entry_create, name="entry_create"),
-    path("<int:pk>/", views.entry_detail, name="entry_detail"),
-    path("<int:pk>/edit/", views.entry_edit, name="entry_edit"),
-    path("<int:pk>/submit/", views.entry_submit_view, name="entry_submit"),
-    path("<int:pk>/delete/", views.entry_delete, name="entry_delete"),
+    path("", entries.entry_list, name="entry_list"),
+    path("new/", entries.entry_create, name="entry_create"),
+    path("<int:pk>/", entries.entry_detail, name="entry_detail"),
+    path("<int:pk>/edit/", entries.entry_edit, name="entry_edit"),
+    path("<int:pk>/submit/", entries.entry_submit_view, name="entry_submit"),
+    path("<int:pk>/delete/", entries.entry_delete, name="entry_delete"),
+    path("<int:pk>/sign-off/", signoff.entry_sign_off_view, name="entry_sign_off"),
+    path("<int:pk>/return/", signoff.entry_return_view, name="entry_return"),
+    path("sign-off/", signoff.signoff_queue, name="signoff_queue"),
+    path("sign-off/selected/", signoff.signoff_bulk, name="signoff_bulk"),
 ]

@@ -1,34 +1,22 @@
 """Trainee logbook views: list, log, read, edit, submit, delete."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .filters import LogbookFilter
-from .forms import EntryForm, procedure_rules
-from .models import Entry
-from .services import entry_submit
+from ..filters import LogbookFilter
+from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
+from ..history import entry_history
+from ..models import Entry
+from ..services import entry_save, entry_submit
+from .access import get_entry
 
 PAGE_SIZE = 25
 # Fields copied by "Log another like this" (the date and the patient details are not).
 LIKE_FIELDS = ["procedure", "guidance", "side", "levels", "purpose", "role", "supervisor"]
-
-
-def _get_entry(request: HttpRequest, pk: int, *, write: bool = False) -> Entry:
-    """Return the entry if request.user may read it; otherwise 404.
-
-    "Missing" and "not yours" look the same, so ids can't be probed. With write=True, a
-    readable entry the user may not change (someone else's, or no longer a draft or
-    returned) gives 403.
-    """
-    entry = get_object_or_404(Entry.objects.visible_to(request.user).with_related(), pk=pk)
-    if write and not entry.can_edit(request.user):
-        raise PermissionDenied
-    return entry
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -72,12 +60,8 @@ def _initial_for_new_entry(request: HttpRequest) -> dict:
 
 
 def _save_from_form(request: HttpRequest, form: EntryForm) -> Entry:
-    entry = form.save(commit=False)
-    entry.trainee = request.user
-    entry.save()
-    form.save_m2m()
-    if form.submitting:
-        entry_submit(entry=entry)
+    entry = entry_save(form=form, trainee=request.user, submit=form.submitting)
+    if entry.status == Entry.Status.SUBMITTED:
         messages.success(request, "Submitted for sign-off.")
     else:
         messages.success(request, "Saved as draft.")
@@ -92,6 +76,7 @@ def _render_form(request, form, entry=None) -> HttpResponse:
             "page": "log" if entry is None else "logbook",
             "form": form,
             "entry": entry,
+            "correcting": entry is not None and entry.status == Entry.Status.SIGNED_OFF,
             "procedure_rules": procedure_rules(),
         },
     )
@@ -111,24 +96,35 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _get_entry(request, pk)
+    """An entry with its signatures, its timeline and its versions; for its supervisor,
+    the Sign off and Return to trainee forms."""
+    entry = get_entry(request, pk)
+    is_owner = entry.trainee_id == request.user.pk
+    can_decide = entry.can_decide(request.user)
     return render(
         request,
         "procedures/entry_detail.html",
         {
-            "page": "logbook",
+            "page": "logbook" if is_owner else "queue",
             "entry": entry,
             "injectates": list(entry.injectates.all()),
+            "is_owner": is_owner,
             "can_edit": entry.can_edit(request.user),
-            "is_owner": entry.trainee_id == request.user.pk,
+            "can_submit": entry.can_submit(request.user),
+            "can_decide": can_decide,
+            "sign_off_form": SignOffForm() if can_decide else None,
+            "return_form": ReturnForm() if can_decide else None,
+            **entry_history(entry),
         },
     )
 
 
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _get_entry(request, pk, write=True)
+    """Edit a Draft or Returned entry; correct a Signed-off one (always resubmitted)."""
+    entry = get_entry(request, pk, may=Entry.can_edit)
+    correcting = entry.status == Entry.Status.SIGNED_OFF
     if request.method == "POST":
-        submitting = request.POST.get("action") == "submit"
+        submitting = correcting or request.POST.get("action") == "submit"
         form = EntryForm(request.POST, instance=entry, trainee=request.user, submitting=submitting)
         if form.is_valid():
             entry = _save_from_form(request, form)
@@ -141,20 +137,20 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def entry_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit a saved draft as it is; if it lacks what submission needs, open the form."""
-    entry = _get_entry(request, pk, write=True)
+    entry = get_entry(request, pk, may=Entry.can_submit)
     data = EntryForm(instance=entry, trainee=request.user).initial
     form = EntryForm(data, instance=entry, trainee=request.user, submitting=True)
     if not form.is_valid():
         messages.error(request, "This entry needs more before it can be submitted.")
         return _render_form(request, form, entry)
-    entry_submit(entry=entry)
+    entry_submit(entry=entry, by=request.user)
     messages.success(request, "Submitted for sign-off.")
     return redirect(entry)
 
 
 def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes a draft or returned entry."""
-    entry = _get_entry(request, pk, write=True)
+    entry = get_entry(request, pk, may=Entry.can_delete)
     if request.method == "POST":
         entry.delete()
         messages.success(request, "Entry deleted.")
