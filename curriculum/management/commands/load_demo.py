@@ -17,17 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from curriculum.models import Enrollment, Program
-from procedures.models import Entry, Injectate, Modality, ProcedureType
+from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
+from procedures.services import content_hash
 
 PASSWORD = "precept-demo"
 PROGRAM_SLUG = "interventional-orthopedics"
 ACCOUNTS = [
-    # username, first name, last name
-    ("trainee", "Alex", "Rivera"),
-    ("trainee2", "Jordan", "Okafor"),
-    ("supervisor", "Sarah", "Chen"),
-    ("supervisor2", "Miguel", "Santos"),
-    ("director", "Priya", "Natarajan"),
+    # username, title, first name, last name
+    ("trainee", "Dr", "Alex", "Rivera"),
+    ("trainee2", "Dr", "Jordan", "Okafor"),
+    ("supervisor", "Dr", "Sarah", "Chen"),
+    ("supervisor2", "Dr", "Miguel", "Santos"),
+    ("director", "Prof", "Priya", "Natarajan"),
 ]
 
 # (procedure slug, guidance, role, levels to pick from, injectate slugs, how many)
@@ -90,10 +91,11 @@ class Command(BaseCommand):
     def _ensure_accounts(self) -> dict:
         User = get_user_model()
         users = {}
-        for username, first, last in ACCOUNTS:
+        for username, title, first, last in ACCOUNTS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
+                    "title": title,
                     "first_name": first,
                     "last_name": last,
                     "email": f"{username}@example.org",
@@ -180,4 +182,76 @@ class Command(BaseCommand):
             for slug in drugs
         ]
         Entry.injectates.through.objects.bulk_create(links)
+        self._record_decisions([entry for entry, _ in rows], trainee, supervisor, rng)
         return len(rows)
+
+    def _record_decisions(self, entries, trainee, supervisor, rng) -> None:
+        """Events and signatures, as if each entry had gone through the real flow."""
+        events, signatures = [], []
+        for entry in entries:
+            created = timezone.now() - timedelta(
+                days=(timezone.localdate() - entry.performed_on).days
+            )
+            events.append(
+                EntryEvent(
+                    entry=entry,
+                    actor=trainee,
+                    action=EntryEvent.Action.CREATED,
+                    to_status=Entry.Status.DRAFT,
+                    revision=1,
+                    at=created,
+                )
+            )
+            if entry.status == Entry.Status.DRAFT:
+                continue
+            events.append(
+                EntryEvent(
+                    entry=entry,
+                    actor=trainee,
+                    action=EntryEvent.Action.SUBMITTED,
+                    from_status=Entry.Status.DRAFT,
+                    to_status=Entry.Status.SUBMITTED,
+                    revision=1,
+                    at=entry.submitted_at,
+                )
+            )
+            decided = entry.submitted_at + timedelta(days=rng.randint(1, 5))
+            if entry.status == Entry.Status.RETURNED:
+                events.append(
+                    EntryEvent(
+                        entry=entry,
+                        actor=supervisor,
+                        action=EntryEvent.Action.RETURNED,
+                        from_status=Entry.Status.SUBMITTED,
+                        to_status=Entry.Status.RETURNED,
+                        revision=1,
+                        at=decided,
+                        comment="Please add the injectates and check the levels.",
+                    )
+                )
+            elif entry.status == Entry.Status.SIGNED_OFF:
+                autonomy = rng.choice([3, 4, 4, 5])
+                events.append(
+                    EntryEvent(
+                        entry=entry,
+                        actor=supervisor,
+                        action=EntryEvent.Action.SIGNED_OFF,
+                        from_status=Entry.Status.SUBMITTED,
+                        to_status=Entry.Status.SIGNED_OFF,
+                        revision=1,
+                        at=decided,
+                    )
+                )
+                signatures.append(
+                    Signature(
+                        entry=entry,
+                        revision=1,
+                        supervisor=supervisor,
+                        signer_name=supervisor.display_name,
+                        signed_at=decided,
+                        autonomy=autonomy,
+                        content_hash=content_hash(entry),
+                    )
+                )
+        EntryEvent.objects.bulk_create(events)
+        Signature.objects.bulk_create(signatures)
