@@ -238,6 +238,11 @@ class SignOffForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, **kwargs):
+        # Distinct ids: the entry page shows this form beside the ReturnForm.
+        kwargs.setdefault("auto_id", "signoff_%s")
+        super().__init__(*args, **kwargs)
+
     def clean_comment(self):
         return _no_identifiers(self.cleaned_data["comment"])
 
@@ -249,6 +254,10 @@ class ReturnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what the trainee should correct."},
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "return_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_comment(self):
         return _no_identifiers(self.cleaned_data["comment"])
