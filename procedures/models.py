@@ -241,6 +241,10 @@ class Entry(TimeStampedModel):
     # Counts corrections: a signed-off entry that the trainee corrects becomes revision
     # n + 1 and goes back for sign-off; the signature of revision n stays as it was.
     revision = models.PositiveIntegerField(default=1)
+    # The autonomy rating of the signature on the current revision (None until signed
+    # off). Kept here so that progress can count "autonomy at least N" in one aggregate;
+    # the Signature row is the record.
+    autonomy = models.PositiveSmallIntegerField(choices=Autonomy.choices, null=True, blank=True)
 
     objects = EntryQuerySet.as_manager()
     # Every saved version (who, when, what) in procedures_historicalentry.
@@ -289,6 +293,11 @@ class Entry(TimeStampedModel):
                 condition=Q(guidance="ct") | Q(dlp__isnull=True),
                 name="procedures_entry_dlp_only_ct",
             ),
+            models.CheckConstraint(
+                condition=Q(status="signed_off", autonomy__gte=1, autonomy__lte=5)
+                | (~Q(status="signed_off") & Q(autonomy__isnull=True)),
+                name="procedures_entry_autonomy_iff_signed_off",
+            ),
         ]
         indexes = [
             # Logbook: one trainee's entries, newest first.
@@ -297,6 +306,8 @@ class Entry(TimeStampedModel):
             ),
             # Sign-off queue: a supervisor's entries in one status.
             models.Index(fields=["supervisor", "status"], name="procedures_entry_queue"),
+            # Progress and Cohort: a trainee's entries by status, aggregated.
+            models.Index(fields=["trainee", "status"], name="procedures_entry_progress"),
         ]
 
     def __str__(self):

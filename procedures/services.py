@@ -118,6 +118,7 @@ def entry_save(*, form, trainee, submit: bool) -> Entry:
     if submit or correcting:
         entry.status = Entry.Status.SUBMITTED
         entry.submitted_at = timezone.now()
+        entry.autonomy = None
     entry.save()
     form.save_m2m()
     if previous is None:
@@ -185,8 +186,9 @@ def entry_sign_off(*, entry_id: int, supervisor, autonomy: int, comment: str = "
                 content_hash=content_hash(entry),
             )
             entry.status = Entry.Status.SIGNED_OFF
+            entry.autonomy = autonomy
             entry._change_reason = "Signed off"
-            entry.save(update_fields=["status", "updated_at"])
+            entry.save(update_fields=["status", "autonomy", "updated_at"])
             _record(
                 entry, supervisor, EntryEvent.Action.SIGNED_OFF, Entry.Status.SUBMITTED, comment
             )

@@ -63,7 +63,11 @@ def submitted(alice, bob):
 @pytest.fixture
 def signed_off(alice, bob):
     return EntryFactory(
-        trainee=alice, supervisor=bob, status=Entry.Status.SIGNED_OFF, submitted_at=timezone.now()
+        trainee=alice,
+        supervisor=bob,
+        status=Entry.Status.SIGNED_OFF,
+        autonomy=4,
+        submitted_at=timezone.now(),
     )
 
 

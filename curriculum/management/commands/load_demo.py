@@ -171,6 +171,7 @@ class Command(BaseCommand):
                 entry.status = Entry.Status.RETURNED
             else:
                 entry.status = Entry.Status.SIGNED_OFF
+                entry.autonomy = rng.choice([3, 4, 4, 5])
             if entry.status != Entry.Status.DRAFT:
                 entry.submitted_at = timezone.now() - timedelta(
                     days=(today - entry.performed_on).days
@@ -230,7 +231,7 @@ class Command(BaseCommand):
                     )
                 )
             elif entry.status == Entry.Status.SIGNED_OFF:
-                autonomy = rng.choice([3, 4, 4, 5])
+                autonomy = entry.autonomy
                 events.append(
                     EntryEvent(
                         entry=entry,
