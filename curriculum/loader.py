@@ -15,6 +15,7 @@ from django.db import models, transaction
 from procedures.models import Entry, Injectate, Modality, ProcedureType, Side
 
 from .models import Program, Requirement, Stage
+from .progress import invalidate_all
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "default_curriculum.toml"
 
@@ -103,6 +104,8 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             stats,
         )
         _load_stages(program, prow.get("stages", []), types, injectates, stats)
+    if any(stats.values()):
+        invalidate_all()  # stored progress counts were computed against the old rules
     return stats
 
 

@@ -4,7 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from procedures.models import Entry, Injectate, Modality, ProcedureType, TimeStampedModel
+from procedures.models import (
+    Autonomy,
+    Entry,
+    Injectate,
+    Modality,
+    ProcedureType,
+    TimeStampedModel,
+)
 
 
 class Program(TimeStampedModel):
@@ -139,3 +146,73 @@ class Enrollment(TimeStampedModel):
 
     def __str__(self):
         return f"{self.trainee} in {self.program}"
+
+
+class ObservedAssessment(TimeStampedModel):
+    """A direct observation of procedural skills (DOPS): a supervisor watched the trainee
+    do a procedure and gives a global rating on the five-point O-SCORE scale."""
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="assessments"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="assessments_given"
+    )
+    entry = models.ForeignKey(
+        Entry,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text="The log entry of the observed procedure, where there is one.",
+    )
+    observed_on = models.DateField("date observed")
+    procedure = models.ForeignKey(ProcedureType, models.PROTECT, related_name="assessments")
+    guidance = models.CharField(max_length=20, choices=Modality.choices)
+    rating = models.PositiveSmallIntegerField("global rating", choices=Autonomy.choices)
+    comments = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="curriculum_assessment_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(assessor=models.F("trainee")),
+                name="curriculum_assessment_not_self_assessed",
+            ),
+        ]
+        indexes = [
+            # Progress: one trainee's assessments.
+            models.Index(fields=["trainee", "observed_on"], name="curriculum_assessment_trainee"),
+        ]
+
+    def __str__(self):
+        return f"DOPS: {self.procedure} ({self.observed_on:%Y-%m-%d}), rated {self.rating}"
+
+
+class ProgressCount(models.Model):
+    """A stored count for one requirement of one enrollment: the signed-off entries (or
+    assessments) that count, and those still pending.
+
+    A cache, never the record: `curriculum.progress` rebuilds an enrollment's rows when
+    they are missing or were computed before today (recency windows move with the
+    date), and every transition of a trainee's entries deletes that trainee's rows.
+    """
+
+    enrollment = models.ForeignKey(Enrollment, models.CASCADE, related_name="progress_counts")
+    requirement = models.ForeignKey(Requirement, models.CASCADE, related_name="+")
+    done = models.PositiveIntegerField()
+    pending = models.PositiveIntegerField()
+    computed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "requirement"], name="curriculum_progresscount_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment}: {self.requirement} {self.done}+{self.pending}"

@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from curriculum.progress import invalidate
+
 from .models import Entry, EntryEvent, Signature
 
 security_log = logging.getLogger("precept.security")
@@ -68,6 +70,8 @@ def content_hash(entry: Entry) -> str:
 
 
 def _record(entry: Entry, actor, action, from_status: str, comment: str = "") -> EntryEvent:
+    """Record a transition; the trainee's stored progress counts are now out of date."""
+    invalidate(entry.trainee_id)
     return EntryEvent.objects.create(
         entry=entry,
         actor=actor,
