@@ -7,6 +7,7 @@ from procedures.views.entries import home
 urlpatterns = [
     path("", home, name="home"),
     path("entries/", include("procedures.urls")),
+    path("", include("curriculum.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -244,7 +244,7 @@ class SignOffForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_comment(self):
-        return _no_identifiers(self.cleaned_data["comment"])
+        return no_identifiers(self.cleaned_data["comment"])
 
 
 class ReturnForm(forms.Form):
@@ -260,10 +260,10 @@ class ReturnForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_comment(self):
-        return _no_identifiers(self.cleaned_data["comment"])
+        return no_identifiers(self.cleaned_data["comment"])
 
 
-def _no_identifiers(text: str) -> str:
+def no_identifiers(text: str) -> str:
     text = text.replace("\x00", "").strip()
     what = find_identifier(text)
     if what:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..context_processors import roles
 from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
@@ -20,7 +21,13 @@ LIKE_FIELDS = ["procedure", "guidance", "side", "levels", "purpose", "role", "su
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("procedures:entry_list")
+    """Trainees start at their Logbook, supervisors at their queue, directors at Cohort."""
+    flags = roles(request.user)
+    if flags["is_trainee"] or not (flags["is_supervisor"] or flags["is_director"]):
+        return redirect("procedures:entry_list")
+    if flags["is_supervisor"]:
+        return redirect("procedures:signoff_queue")
+    return redirect("curriculum:cohort")
 
 
 def entry_list(request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from curriculum.models import Enrollment, Program
+from curriculum.models import Enrollment, ObservedAssessment, Program
 from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
 from procedures.services import content_hash
 
@@ -116,6 +116,33 @@ class Command(BaseCommand):
                 defaults={"start_date": timezone.localdate() - timedelta(days=200)},
             )
             enrollment.supervisors.add(users[supervisor])
+
+    def _observed_assessments(self, trainee, supervisor) -> None:
+        """A radiation-safety DOPS and one lumbar medial branch block DOPS."""
+        mbb = ProcedureType.objects.get(slug="lumbar-mbb")
+        today = timezone.localdate()
+        ObservedAssessment.objects.bulk_create(
+            [
+                ObservedAssessment(
+                    trainee=trainee,
+                    assessor=supervisor,
+                    observed_on=today - timedelta(days=120),
+                    procedure=mbb,
+                    guidance=Modality.FLUOROSCOPY,
+                    rating=4,
+                    comments="Safe use of collimation and pulsed fluoroscopy.",
+                ),
+                ObservedAssessment(
+                    trainee=trainee,
+                    assessor=supervisor,
+                    observed_on=today - timedelta(days=20),
+                    procedure=mbb,
+                    guidance=Modality.FLUOROSCOPY,
+                    rating=4,
+                    comments="Good target views; needs to confirm with contrast.",
+                ),
+            ]
+        )
 
     def _ensure_entries(self, trainee, supervisor, plan, *, seed: int, scale: float = 1.0) -> int:
         if Entry.objects.filter(trainee=trainee).exists():

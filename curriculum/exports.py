@@ -1,0 +1,151 @@
+"""Exports: the logbook as CSV, and the printable portfolio.
+
+Both read entries through `Entry.objects.visible_to`, so a supervisor's or director's
+export never includes a trainee's drafts. Three queries for the entries whatever their
+number (entries with joins, injectates, signatures).
+"""
+
+import csv
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from procedures.models import Entry
+
+from .access import get_enrollment
+from .models import Enrollment
+from .progress import progress_for
+
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HEADER = [
+    "Date performed",
+    "Procedure",
+    "Guidance",
+    "Side",
+    "Levels",
+    "Purpose",
+    "Injectates",
+    "Role",
+    "Supervisor",
+    "Status",
+    "Revision",
+    "Fluoroscopy time (s)",
+    "Dose-area product (mGy·cm²)",
+    "Dose-length product (mGy·cm)",
+    "Complications",
+    "Pain relief (%)",
+    "Age band",
+    "Sex",
+    "Notes",
+    "Signed off by",
+    "Signed off at",
+    "Autonomy",
+]
+
+
+def neutralise(value) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:
+    entries = (
+        Entry.objects.visible_to(request.user)
+        .filter(trainee=trainee)
+        .select_related("procedure", "supervisor")
+        .prefetch_related("injectates", "signatures")
+        .order_by("performed_on", "id")
+    )
+    if signed_off_only:
+        entries = entries.filter(status=Entry.Status.SIGNED_OFF)
+    result = list(entries)
+    for entry in result:
+        entry.current_signature = next(
+            (s for s in entry.signatures.all() if s.revision == entry.revision), None
+        )
+    return result
+
+
+def _csv_response(request, trainee) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"precept-logbook-{trainee.username}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so that spreadsheet programs read UTF-8 (mGy·cm², en dashes)
+    writer = csv.writer(response)
+    writer.writerow(HEADER)
+    for e in _entries(request, trainee):
+        signature = e.current_signature if e.status == Entry.Status.SIGNED_OFF else None
+        row = [
+            e.performed_on.isoformat(),
+            e.procedure.name,
+            e.get_guidance_display(),
+            e.get_side_display(),
+            e.levels,
+            e.get_purpose_display(),
+            "; ".join(i.name for i in e.injectates.all()),
+            e.get_role_display(),
+            e.supervisor.display_name if e.supervisor else "",
+            e.get_status_display(),
+            e.revision,
+            e.fluoro_time_s,
+            e.dap,
+            e.dlp,
+            e.get_complication_display(),
+            e.pain_relief_pct,
+            e.get_age_band_display(),
+            e.get_sex_display(),
+            e.notes,
+            signature.signer_name if signature else "",
+            timezone.localtime(signature.signed_at).isoformat(timespec="minutes")
+            if signature
+            else "",
+            signature.autonomy if signature else "",
+        ]
+        writer.writerow([neutralise(cell) for cell in row])
+    return response
+
+
+def _own_enrollment(request) -> Enrollment | None:
+    return (
+        Enrollment.objects.filter(trainee=request.user, active=True)
+        .select_related("trainee", "program")
+        .order_by("start_date", "pk")
+        .first()
+    )
+
+
+def my_logbook_csv(request: HttpRequest) -> HttpResponse:
+    return _csv_response(request, request.user)
+
+
+def trainee_logbook_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_enrollment(request, pk)
+    return _csv_response(request, enrollment.trainee)
+
+
+def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
+    progress = progress_for([enrollment])[enrollment.pk] if enrollment else None
+    return render(
+        request,
+        "curriculum/portfolio.html",
+        {
+            "page": "progress" if trainee == request.user else "trainees",
+            "trainee": trainee,
+            "enrollment": enrollment,
+            "progress": progress,
+            "entries": _entries(request, trainee, signed_off_only=True),
+            "printed_on": timezone.localdate(),
+        },
+    )
+
+
+def my_portfolio(request: HttpRequest) -> HttpResponse:
+    return _portfolio(request, _own_enrollment(request), request.user)
+
+
+def trainee_portfolio(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_enrollment(request, pk)
+    return _portfolio(request, enrollment, enrollment.trainee)

@@ -1,0 +1,249 @@
+"""Progress pages: the trainee's Progress, a supervisor's trainees, a director's Cohort,
+and the DOPS form. Numbers come from curriculum.progress; templates only display them."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Min
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from procedures.models import Entry, EntryEvent, Modality
+
+from .access import get_enrollment
+from .forms import AssessmentForm
+from .models import Enrollment, ObservedAssessment, Program
+from .progress import invalidate, progress_for
+
+CHART_MONTHS = 12
+RETURNED_LIST_LIMIT = 50
+
+
+def _monthly_chart(trainee) -> dict:
+    """Procedures per month by guidance over the last twelve months (one query)."""
+    today = timezone.localdate()
+    first = (today.replace(day=1) - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
+    months = []
+    cursor = first
+    while cursor <= today:
+        months.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    rows = (
+        Entry.objects.filter(trainee=trainee, performed_on__gte=first)
+        .exclude(status=Entry.Status.DRAFT)
+        .order_by()
+        .annotate(month=TruncMonth("performed_on"))
+        .values("month", "guidance")
+        .annotate(n=Count("id"))
+    )
+    counts = defaultdict(int)
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        counts[month, row["guidance"]] = row["n"]
+    series = [
+        {"label": modality.label, "data": [counts[m, modality.value] for m in months]}
+        for modality in Modality
+        if any(counts[m, modality.value] for m in months)
+    ]
+    labels = [m.strftime("%b %Y") for m in months]
+    return {
+        "labels": labels,
+        "series": series,
+        # The same numbers as a table, for screen readers and for print.
+        "rows": [
+            {"label": label, "values": [s["data"][i] for s in series]}
+            for i, label in enumerate(labels)
+        ],
+    }
+
+
+def _progress_context(enrollment: Enrollment) -> dict:
+    progress = progress_for([enrollment])[enrollment.pk]
+    trainee = enrollment.trainee
+    events = list(
+        EntryEvent.objects.filter(entry__trainee=trainee)
+        .exclude(action=EntryEvent.Action.CREATED)
+        .select_related("entry__procedure", "actor")
+        .order_by("-at", "-id")[:8]
+    )
+    assessments = list(
+        ObservedAssessment.objects.filter(trainee=trainee)
+        .select_related("procedure", "assessor")
+        .order_by("-observed_on", "-id")[:5]
+    )
+    return {
+        "enrollment": enrollment,
+        "progress": progress,
+        "events": events,
+        "assessments": assessments,
+        "chart": _monthly_chart(trainee),
+    }
+
+
+def my_progress(request: HttpRequest) -> HttpResponse:
+    """The signed-in trainee's progress (their first active enrollment)."""
+    enrollment = (
+        Enrollment.objects.filter(trainee=request.user, active=True)
+        .select_related("trainee", "program")
+        .order_by("start_date", "pk")
+        .first()
+    )
+    if enrollment is None:
+        return render(request, "curriculum/not_enrolled.html", {"page": "progress"})
+    context = _progress_context(enrollment)
+    return render(request, "curriculum/progress.html", {"page": "progress", "own": True, **context})
+
+
+def trainee_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """A trainee's progress for their supervisor or their program's director."""
+    enrollment = get_enrollment(request, pk)
+    own = enrollment.trainee_id == request.user.pk
+    is_supervisor = enrollment.supervisors.filter(pk=request.user.pk).exists()
+    context = _progress_context(enrollment)
+    return render(
+        request,
+        "curriculum/progress.html",
+        {
+            "page": "progress" if own else "trainees",
+            "own": own,
+            "can_assess": is_supervisor and not own,
+            **context,
+        },
+    )
+
+
+def my_trainees(request: HttpRequest) -> HttpResponse:
+    """A supervisor's trainees: current stage, overall progress, waiting for my sign-off."""
+    enrollments = list(
+        Enrollment.objects.filter(supervisors=request.user, active=True)
+        .select_related("trainee", "program")
+        .order_by("trainee__last_name", "trainee__first_name", "pk")
+    )
+    progress = progress_for(enrollments)
+    waiting = dict(
+        Entry.objects.awaiting(request.user)
+        .order_by()
+        .values("trainee_id")
+        .annotate(n=Count("id"))
+        .values_list("trainee_id", "n")
+    )
+    rows = [
+        {"enrollment": e, "progress": progress[e.pk], "waiting": waiting.get(e.trainee_id, 0)}
+        for e in enrollments
+    ]
+    return render(request, "curriculum/my_trainees.html", {"page": "trainees", "rows": rows})
+
+
+def cohort(request: HttpRequest) -> HttpResponse:
+    """The director's cohort: trainees × stages, old sign-offs, returned entries."""
+    programs = list(Program.objects.filter(directors=request.user).order_by("name"))
+    if not programs:
+        raise Http404("You direct no program.")
+    program_param = request.GET.get("program", "")
+    program = next((p for p in programs if str(p.pk) == program_param), programs[0])
+
+    enrollments_qs = Enrollment.objects.filter(program=program, active=True).select_related(
+        "trainee", "program"
+    )
+    supervisors = list(
+        get_user_model()
+        .objects.filter(
+            supervised_enrollments__program=program, supervised_enrollments__active=True
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    supervisor_param = request.GET.get("supervisor", "")
+    chosen_supervisor = next((s for s in supervisors if str(s.pk) == supervisor_param), None)
+    if chosen_supervisor is not None:
+        enrollments_qs = enrollments_qs.filter(supervisors=chosen_supervisor)
+    enrollments = list(enrollments_qs.order_by("trainee__last_name", "trainee__first_name", "pk"))
+    progress = progress_for(enrollments)
+    stages = list(program.stages.order_by("order"))
+
+    trainee_ids = [e.trainee_id for e in enrollments]
+    cutoff = timezone.now() - timedelta(days=30)
+    overdue = list(
+        Entry.objects.filter(
+            trainee_id__in=trainee_ids, status=Entry.Status.SUBMITTED, submitted_at__lt=cutoff
+        )
+        .order_by()
+        .values("supervisor_id")
+        .annotate(n=Count("id"), oldest=Min("submitted_at"))
+        .order_by("-n")
+    )
+    by_id = {s.pk: s for s in supervisors}
+    missing = {row["supervisor_id"] for row in overdue} - set(by_id)
+    by_id.update(get_user_model().objects.in_bulk(missing))
+    for row in overdue:
+        row["supervisor"] = by_id.get(row["supervisor_id"])
+        row["days"] = (timezone.now() - row["oldest"]).days
+    returned = list(
+        Entry.objects.filter(trainee_id__in=trainee_ids, status=Entry.Status.RETURNED)
+        .select_related("trainee", "procedure", "supervisor")
+        .order_by("updated_at")[:RETURNED_LIST_LIMIT]
+    )
+    returned_total = Entry.objects.filter(
+        trainee_id__in=trainee_ids, status=Entry.Status.RETURNED
+    ).count()
+    rows = [{"enrollment": e, "progress": progress[e.pk]} for e in enrollments]
+    return render(
+        request,
+        "curriculum/cohort.html",
+        {
+            "page": "cohort",
+            "program": program,
+            "programs": programs,
+            "stages": stages,
+            "rows": rows,
+            "supervisors": supervisors,
+            "chosen_supervisor": chosen_supervisor,
+            "overdue": overdue,
+            "returned": returned,
+            "returned_total": returned_total,
+        },
+    )
+
+
+def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor records a DOPS for one of their trainees (optionally from an entry)."""
+    enrollment = get_enrollment(request, pk)
+    if not enrollment.supervisors.filter(pk=request.user.pk).exists():
+        raise Http404("Not your trainee.")
+    trainee = enrollment.trainee
+    if request.method == "POST":
+        form = AssessmentForm(request.POST, trainee=trainee)
+        if form.is_valid():
+            with transaction.atomic():
+                assessment = form.save(commit=False)
+                assessment.trainee = trainee
+                assessment.assessor = request.user
+                assessment.save()
+                invalidate(trainee.pk)
+            messages.success(request, f"Observed assessment recorded for {trainee.display_name}.")
+            return redirect("curriculum:trainee_progress", pk=enrollment.pk)
+    else:
+        initial = {"observed_on": timezone.localdate()}
+        entry_pk = request.GET.get("entry", "")
+        if entry_pk.isascii() and entry_pk.isdigit():
+            entry = get_object_or_404(
+                Entry.objects.visible_to(request.user).filter(trainee=trainee), pk=entry_pk
+            )
+            initial.update(
+                entry=entry.pk,
+                observed_on=entry.performed_on,
+                procedure=entry.procedure_id,
+                guidance=entry.guidance,
+            )
+        form = AssessmentForm(initial=initial, trainee=trainee)
+    return render(
+        request,
+        "curriculum/assessment_form.html",
+        {"page": "trainees", "form": form, "enrollment": enrollment},
+    )
