@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from procedures.views.entries import home
 
 urlpatterns = [
     path("", home, name="home"),
+    # A page with the base template and no data: the benchmark's baseline.
+    path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
     path("entries/", include("procedures.urls")),
     path("", include("curriculum.urls")),
     path(

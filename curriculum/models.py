@@ -192,27 +192,19 @@ class ObservedAssessment(TimeStampedModel):
         return f"DOPS: {self.procedure} ({self.observed_on:%Y-%m-%d}), rated {self.rating}"
 
 
-class ProgressCount(models.Model):
-    """A stored count for one requirement of one enrollment: the signed-off entries (or
-    assessments) that count, and those still pending.
+class ProgressSnapshot(models.Model):
+    """An enrollment's stored counts: {requirement id: [done, pending]}, where "done" is
+    the signed-off entries (or assessments) that count and "pending" those submitted.
 
-    A cache, never the record: `curriculum.progress` rebuilds an enrollment's rows when
-    they are missing or were computed before today (recency windows move with the
-    date), and every transition of a trainee's entries deletes that trainee's rows.
+    A cache, never the record: `curriculum.progress` rebuilds it when it is missing, when
+    it lacks a requirement, or when it was computed before today (recency windows move
+    with the date); every transition of a trainee's entries or assessments deletes it.
+    One row per enrollment, so a cohort of any realistic size is rebuilt in one INSERT.
     """
 
-    enrollment = models.ForeignKey(Enrollment, models.CASCADE, related_name="progress_counts")
-    requirement = models.ForeignKey(Requirement, models.CASCADE, related_name="+")
-    done = models.PositiveIntegerField()
-    pending = models.PositiveIntegerField()
+    enrollment = models.OneToOneField(Enrollment, models.CASCADE, related_name="progress_snapshot")
+    counts = models.JSONField()
     computed_on = models.DateField()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["enrollment", "requirement"], name="curriculum_progresscount_unique"
-            ),
-        ]
-
     def __str__(self):
-        return f"{self.enrollment}: {self.requirement} {self.done}+{self.pending}"
+        return f"Progress of {self.enrollment} on {self.computed_on}"

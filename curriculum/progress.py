@@ -14,10 +14,11 @@ incomplete one.
 
 Counters, not compute-on-read: the counts come from two aggregate queries per program
 (entries and assessments, grouped by trainee, one conditional COUNT per requirement) and
-are stored in ProgressCount. Pages read the stored rows; a trainee's rows are deleted
-whenever one of their entries or assessments changes, and rebuilt on the next read; rows
-computed before today are rebuilt too, because recency windows move with the date. A
-cohort page therefore reads 60 × 26 small rows instead of aggregating 180,000 entries.
+are stored in one ProgressSnapshot row per enrollment. Pages read the snapshots; a
+trainee's snapshot is deleted whenever one of their entries or assessments changes, and
+rebuilt on the next read; snapshots computed before today are rebuilt too, because
+recency windows move with the date. A cohort page therefore reads 60 small rows instead
+of aggregating 180,000 entries.
 """
 
 from collections import defaultdict
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from procedures.models import Entry, Modality
 
-from .models import Enrollment, ObservedAssessment, ProgressCount, Requirement, Stage
+from .models import Enrollment, ObservedAssessment, ProgressSnapshot, Requirement, Stage
 
 
 @dataclass
@@ -250,67 +251,63 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
 def invalidate(trainee_id: int) -> None:
     """Forget a trainee's stored counts (one query); the next read rebuilds them. Call it
     in the same transaction as any change to their entries or assessments."""
-    ProgressCount.objects.filter(enrollment__trainee_id=trainee_id).delete()
+    ProgressSnapshot.objects.filter(enrollment__trainee_id=trainee_id).delete()
 
 
 def invalidate_all() -> None:
     """After a curriculum change every stored count may be wrong."""
-    ProgressCount.objects.all().delete()
+    ProgressSnapshot.objects.all().delete()
 
 
 def _rebuild(enrollments: list[Enrollment], requirements: list[Requirement], today: date) -> dict:
+    """Count for these enrollments (one program) and store their snapshots: the two
+    aggregates, one DELETE and one INSERT (per 249 enrollments on SQLite)."""
     counts = count(requirements, [e.trainee_id for e in enrollments], today)
-    rows = [
-        ProgressCount(
-            enrollment=e,
-            requirement=r,
-            done=counts.get((e.trainee_id, r.pk), (0, 0))[0],
-            pending=counts.get((e.trainee_id, r.pk), (0, 0))[1],
-            computed_on=today,
-        )
+    snapshots = {
+        e.pk: {str(r.pk): list(counts.get((e.trainee_id, r.pk), (0, 0))) for r in requirements}
         for e in enrollments
-        for r in requirements
-    ]
+    }
     try:
         with transaction.atomic():
-            ProgressCount.objects.filter(enrollment__in=enrollments).delete()
-            ProgressCount.objects.bulk_create(rows, batch_size=500)
+            ProgressSnapshot.objects.filter(enrollment__in=enrollments).delete()
+            ProgressSnapshot.objects.bulk_create(
+                [
+                    ProgressSnapshot(enrollment=e, counts=snapshots[e.pk], computed_on=today)
+                    for e in enrollments
+                ]
+            )
     except IntegrityError:
         pass  # a concurrent request stored the same counts first; ours are still right
-    return {
-        (e.pk, r.pk): counts.get((e.trainee_id, r.pk), (0, 0))
-        for e in enrollments
-        for r in requirements
-    }
+    return snapshots
 
 
 def progress_for(enrollments: list[Enrollment], today: date | None = None) -> dict[int, Progress]:
     """{enrollment.pk: Progress} for these enrollments.
 
-    Five queries when the stored counts are fresh (structure, counts); two or three more
-    per program whose counts must be rebuilt. Never a query per entry or per trainee.
+    Five queries when the snapshots are fresh (four for the structure, one for the
+    snapshots); four more per program whose snapshots must be rebuilt (two aggregates, a
+    DELETE and an INSERT). Never a query per entry or per trainee.
     """
     today = today or timezone.localdate()
     if not enrollments:
         return {}
     program_ids = {e.program_id for e in enrollments}
     structure = _structure(program_ids)
-    stored = {}
-    fresh = defaultdict(int)
-    for row in ProgressCount.objects.filter(
-        enrollment__in=enrollments, computed_on=today
-    ).values_list("enrollment_id", "requirement_id", "done", "pending"):
-        stored[row[0], row[1]] = (row[2], row[3])
-        fresh[row[0]] += 1
+    snapshots = dict(
+        ProgressSnapshot.objects.filter(enrollment__in=enrollments, computed_on=today).values_list(
+            "enrollment_id", "counts"
+        )
+    )
     for program_id in program_ids:
         requirements = [r for _, reqs in structure[program_id] for r in reqs]
+        wanted = {str(r.pk) for r in requirements}
         stale = [
             e
             for e in enrollments
-            if e.program_id == program_id and fresh[e.pk] != len(requirements)
+            if e.program_id == program_id and set(snapshots.get(e.pk, ())) != wanted
         ]
         if stale and requirements:
-            stored.update(_rebuild(stale, requirements, today))
+            snapshots.update(_rebuild(stale, requirements, today))
 
     result = {}
     for enrollment in enrollments:
@@ -320,7 +317,7 @@ def progress_for(enrollments: list[Enrollment], today: date | None = None) -> di
             stage_progress = StageProgress(
                 stage=stage,
                 requirements=[
-                    RequirementProgress(r, *stored.get((enrollment.pk, r.pk), (0, 0)))
+                    RequirementProgress(r, *snapshots.get(enrollment.pk, {}).get(str(r.pk), (0, 0)))
                     for r in requirements
                 ],
             )

@@ -21,6 +21,22 @@ from .models import Enrollment, ObservedAssessment, Program
 from .progress import invalidate, progress_for
 
 CHART_MONTHS = 12
+# Only what "recent activity" shows: the full entry and user rows are wide.
+PERSON = ["title", "first_name", "last_name", "username"]
+RECENT_EVENT_FIELDS = [
+    "at",
+    "action",
+    "entry__id",
+    "entry__procedure__name",
+    *[f"actor__{name}" for name in PERSON],
+]
+RECENT_ASSESSMENT_FIELDS = [
+    "observed_on",
+    "guidance",
+    "rating",
+    "procedure__name",
+    *[f"assessor__{name}" for name in PERSON],
+]
 RETURNED_LIST_LIMIT = 50
 
 
@@ -67,14 +83,16 @@ def _progress_context(enrollment: Enrollment) -> dict:
     progress = progress_for([enrollment])[enrollment.pk]
     trainee = enrollment.trainee
     events = list(
-        EntryEvent.objects.filter(entry__trainee=trainee)
+        EntryEvent.objects.filter(trainee=trainee)
         .exclude(action=EntryEvent.Action.CREATED)
         .select_related("entry__procedure", "actor")
+        .only(*RECENT_EVENT_FIELDS)
         .order_by("-at", "-id")[:8]
     )
     assessments = list(
         ObservedAssessment.objects.filter(trainee=trainee)
         .select_related("procedure", "assessor")
+        .only(*RECENT_ASSESSMENT_FIELDS)
         .order_by("-observed_on", "-id")[:5]
     )
     return {

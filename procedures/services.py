@@ -74,6 +74,7 @@ def _record(entry: Entry, actor, action, from_status: str, comment: str = "") ->
     invalidate(entry.trainee_id)
     return EntryEvent.objects.create(
         entry=entry,
+        trainee_id=entry.trainee_id,
         actor=actor,
         action=action,
         from_status=from_status,

@@ -1,10 +1,14 @@
 """Trainee logbook views: list, log, read, edit, submit, delete."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from ..context_processors import roles
@@ -30,6 +34,43 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("curriculum:cohort")
 
 
+@dataclass(frozen=True)
+class LogbookRow:
+    """One Logbook line, formatted in Python: the page renders 25 of them and template
+    filters and method calls per cell cost more than the rest of the page."""
+
+    pk: int
+    url: str
+    date: str
+    procedure: str
+    site: str
+    guidance: str
+    role: str
+    supervisor: str
+    status: str
+    status_label: str
+
+
+def logbook_rows(entries) -> list[LogbookRow]:
+    # One reverse() for the page, not one per row.
+    url = reverse("procedures:entry_detail", args=[0])[:-2] + "{}/"
+    return [
+        LogbookRow(
+            pk=e.pk,
+            url=url.format(e.pk),
+            date=date_format(e.performed_on, "j M Y"),
+            procedure=e.procedure.name,
+            site=e.site,
+            guidance=e.get_guidance_display(),
+            role=e.get_role_display(),
+            supervisor=e.supervisor.display_name if e.supervisor else "—",
+            status=e.status,
+            status_label=e.get_status_display(),
+        )
+        for e in entries
+    ]
+
+
 def entry_list(request: HttpRequest) -> HttpResponse:
     """The Logbook: the signed-in trainee's own entries, newest first."""
     own = Entry.objects.filter(trainee=request.user).select_related("procedure", "supervisor")
@@ -43,7 +84,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         {
             "page": "logbook",
             "filter": logbook_filter,
-            "entries": list(page.object_list),
+            "entries": logbook_rows(page.object_list),
             "page_obj": page,
             "query": query.urlencode(),
         },

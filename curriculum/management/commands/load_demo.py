@@ -223,6 +223,7 @@ class Command(BaseCommand):
             events.append(
                 EntryEvent(
                     entry=entry,
+                    trainee=trainee,
                     actor=trainee,
                     action=EntryEvent.Action.CREATED,
                     to_status=Entry.Status.DRAFT,
@@ -235,6 +236,7 @@ class Command(BaseCommand):
             events.append(
                 EntryEvent(
                     entry=entry,
+                    trainee=trainee,
                     actor=trainee,
                     action=EntryEvent.Action.SUBMITTED,
                     from_status=Entry.Status.DRAFT,
@@ -248,6 +250,7 @@ class Command(BaseCommand):
                 events.append(
                     EntryEvent(
                         entry=entry,
+                        trainee=trainee,
                         actor=supervisor,
                         action=EntryEvent.Action.RETURNED,
                         from_status=Entry.Status.SUBMITTED,
@@ -262,6 +265,7 @@ class Command(BaseCommand):
                 events.append(
                     EntryEvent(
                         entry=entry,
+                        trainee=trainee,
                         actor=supervisor,
                         action=EntryEvent.Action.SIGNED_OFF,
                         from_status=Entry.Status.SUBMITTED,

@@ -1,0 +1,62 @@
+"""Build a program at DESIGN §8's size in a throwaway database and time the main pages.
+
+The default is the design's scale: 60 trainees × 3,000 entries, 20 supervisors. The data
+goes into a separate database (a temporary SQLite file, or `<name>_bench` on PostgreSQL),
+never into the one DATABASE_URL names; it is dropped at the end. Prints each page's median
+server time over repeated requests, its SQL queries, and its ratio to a baseline page.
+"""
+
+import tempfile
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test.utils import override_settings
+
+from curriculum.benchmark import build_dataset, format_timings, time_pages
+
+
+class Command(BaseCommand):
+    help = "Time the main pages on a synthetic program (default 60 × 3,000 entries)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--trainees", type=int, default=60)
+        parser.add_argument("--entries", type=int, default=3000, help="Per trainee.")
+        parser.add_argument("--supervisors", type=int, default=20)
+        parser.add_argument("--repeat", type=int, default=15, help="Timed requests per page.")
+
+    def handle(self, *args, trainees, entries, supervisors, repeat, **options):
+        started = time.perf_counter()
+        settings_dict = connection.settings_dict
+        old_name = settings_dict["NAME"]
+        with tempfile.TemporaryDirectory() as tmp:
+            if connection.vendor == "sqlite":
+                settings_dict["TEST"]["NAME"] = str(Path(tmp) / "benchmark.sqlite3")
+            else:
+                settings_dict["TEST"]["NAME"] = f"{old_name}_bench"
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+            try:
+                self.stdout.write(
+                    f"Building {trainees} trainees × {entries:,} entries, {supervisors} "
+                    f"supervisors on {connection.vendor} ({connection.settings_dict['NAME']})…"
+                )
+                build_started = time.perf_counter()
+                data = build_dataset(
+                    trainees=trainees,
+                    entries=entries,
+                    supervisors=supervisors,
+                    log=self.stdout.write,
+                )
+                built = time.perf_counter() - build_started
+                self.stdout.write(f"Built {data.entries:,} entries in {built:.0f} s. Timing pages…")
+                # The test client's requests must not be redirected to https.
+                with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"]):
+                    timings = time_pages(data, repeat=repeat)
+                self.stdout.write(format_timings(timings))
+                self.stdout.write(
+                    f"Median of {repeat} requests per page after a first one (shown as first ms). "
+                    f"Total {time.perf_counter() - started:.0f} s."
+                )
+            finally:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
