@@ -164,7 +164,11 @@ def cohort(request: HttpRequest) -> HttpResponse:
     if not programs:
         raise Http404("You direct no program.")
     program_param = request.GET.get("program", "")
-    program = next((p for p in programs if str(p.pk) == program_param), programs[0])
+    program = next((p for p in programs if str(p.pk) == program_param), None)
+    if program is None:
+        if program_param:  # someone else's program, or no program at all: looks the same
+            raise Http404("No such program.")
+        program = programs[0]
 
     enrollments_qs = Enrollment.objects.filter(program=program, active=True).select_related(
         "trainee", "program"

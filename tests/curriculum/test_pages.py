@@ -1,0 +1,340 @@
+"""Progress, My trainees, Cohort, DOPS, CSV and portfolio pages: access, content, queries."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from curriculum.models import Enrollment, ObservedAssessment, Program
+from curriculum.progress import invalidate
+from procedures.models import Entry
+from procedures.services import entry_sign_off
+from tests.factories import EntryFactory, UserFactory
+
+
+def enrollment_of(user):
+    return Enrollment.objects.get(trainee=user)
+
+
+def submitted(trainee, supervisor, n=1, **fields):
+    return [
+        EntryFactory(
+            trainee=trainee,
+            supervisor=supervisor,
+            status=Entry.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            **fields,
+        )
+        for _ in range(n)
+    ]
+
+
+def signed_off(trainee, supervisor, n=1, **fields):
+    return Entry.objects.bulk_create(
+        [
+            EntryFactory.build(
+                trainee=trainee,
+                supervisor=supervisor,
+                status=Entry.Status.SIGNED_OFF,
+                autonomy=4,
+                submitted_at=timezone.now(),
+                **fields,
+            )
+            for _ in range(n)
+        ]
+    )
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+# --- Progress ---------------------------------------------------------------------------------
+
+
+def test_trainee_sees_her_current_stage_and_what_is_missing(client, alice, bob):
+    signed_off(alice, bob, 3)
+    client.force_login(alice)
+    response = client.get(reverse("curriculum:my_progress"))
+    assert response.status_code == 200
+    progress = response.context["progress"]
+    assert progress.current_stage.stage.name == "Foundations: safety, anatomy and ultrasound"
+    body = response.content.decode()
+    assert "Current stage" in body
+    assert "17 more lumbar transforaminal epidurals under fluoroscopy, signed off" in body
+    assert "Procedures per month" in body
+
+
+def test_a_trainee_without_enrollment_is_told_so(client, db):
+    loner = UserFactory(username="loner")
+    client.force_login(loner)
+    response = client.get(reverse("curriculum:my_progress"))
+    assert response.status_code == 200
+    assert b"not enrolled" in response.content
+
+
+@pytest.mark.parametrize(
+    ("viewer", "status"),
+    [("alice", 200), ("bob", 200), ("diana", 200), ("charlie", 404), ("dave", 404)],
+)
+def test_who_may_open_alices_progress(client, alice, bob, charlie, dave, diana, viewer, status):
+    users = {"alice": alice, "bob": bob, "charlie": charlie, "dave": dave, "diana": diana}
+    client.force_login(users[viewer])
+    url = reverse("curriculum:trainee_progress", args=[enrollment_of(alice).pk])
+    assert client.get(url).status_code == status
+    for name in ("trainee_portfolio", "trainee_logbook_csv"):
+        assert (
+            client.get(reverse(f"curriculum:{name}", args=[enrollment_of(alice).pk])).status_code
+            == status
+        )
+
+
+def test_a_director_of_another_program_cannot_open_alices_progress(client, alice, program):
+    other = Program.objects.create(slug="other", name="Other program")
+    stranger = UserFactory(username="stranger")
+    other.directors.add(stranger)
+    client.force_login(stranger)
+    url = reverse("curriculum:trainee_progress", args=[enrollment_of(alice).pk])
+    assert client.get(url).status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(client, alice):
+    for url in (
+        reverse("curriculum:my_progress"),
+        reverse("curriculum:cohort"),
+        reverse("curriculum:my_trainees"),
+        reverse("curriculum:trainee_progress", args=[enrollment_of(alice).pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_progress_queries_are_the_same_with_20_and_2000_entries(client, alice, bob):
+    client.force_login(alice)
+    url = reverse("curriculum:my_progress")
+    signed_off(alice, bob, 20)
+    cold_small, warm_small = queries(client, url), queries(client, url)
+    signed_off(alice, bob, 1980)  # bulk: behind the services' back, so drop the snapshot
+    invalidate(alice.pk)
+    cold_large, warm_large = queries(client, url), queries(client, url)
+    assert (cold_small, warm_small) == (cold_large, warm_large)
+    # warm: session, user, roles, enrollment, 4 curriculum structure, snapshot, recent
+    # events, recent assessments, monthly chart
+    assert warm_large <= 12
+
+
+def test_signing_off_moves_the_bar_by_one(client, alice, bob):
+    (entry,) = submitted(alice, bob)
+    client.force_login(alice)
+    url = reverse("curriculum:my_progress")
+
+    def tfesi():
+        progress = client.get(url).context["progress"]
+        return next(
+            r
+            for s in progress.stages
+            for r in s.requirements
+            if r.requirement.key == "lumbar-tfesi"
+        )
+
+    before = tfesi()
+    assert (before.done, before.pending) == (0, 1)
+    entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4)
+    after = tfesi()
+    assert (after.done, after.pending) == (1, 0)
+
+
+# --- My trainees --------------------------------------------------------------------------------
+
+
+def test_supervisor_sees_only_his_trainees_with_what_waits_for_him(client, alice, bob, charlie):
+    submitted(alice, bob, 2)
+    client.force_login(bob)
+    response = client.get(reverse("curriculum:my_trainees"))
+    rows = response.context["rows"]
+    assert [row["enrollment"].trainee for row in rows] == [alice]
+    assert rows[0]["waiting"] == 2
+    assert b"2 waiting for you" in response.content
+
+
+# --- Cohort -------------------------------------------------------------------------------------
+
+
+def test_director_sees_the_cohort_matrix_old_sign_offs_and_returned_entries(
+    client, alice, bob, charlie, dave, diana
+):
+    old = submitted(alice, bob)[0]
+    Entry.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(days=40))
+    EntryFactory(trainee=charlie, supervisor=dave, status=Entry.Status.RETURNED)
+    client.force_login(diana)
+    response = client.get(reverse("curriculum:cohort"))
+    assert response.status_code == 200
+    trainees = [row["enrollment"].trainee for row in response.context["rows"]]
+    assert set(trainees) == {alice, charlie}
+    (overdue,) = response.context["overdue"]
+    assert overdue["supervisor"] == bob
+    assert overdue["n"] == 1
+    assert [e.trainee for e in response.context["returned"]] == [charlie]
+    assert len(response.context["stages"]) == 5
+
+
+def test_cohort_can_be_filtered_by_supervisor(client, alice, bob, charlie, dave, diana):
+    client.force_login(diana)
+    response = client.get(reverse("curriculum:cohort"), {"supervisor": dave.pk})
+    assert [row["enrollment"].trainee for row in response.context["rows"]] == [charlie]
+
+
+@pytest.mark.parametrize("viewer", ["alice", "bob", "charlie"])
+def test_only_directors_open_the_cohort(client, alice, bob, charlie, viewer):
+    users = {"alice": alice, "bob": bob, "charlie": charlie}
+    client.force_login(users[viewer])
+    assert client.get(reverse("curriculum:cohort")).status_code == 404
+
+
+def test_a_director_cannot_open_another_programs_cohort(client, diana, program):
+    other = Program.objects.create(slug="other", name="Other program")
+    client.force_login(diana)
+    response = client.get(reverse("curriculum:cohort"), {"program": other.pk})
+    assert response.status_code == 404
+
+
+def _cohort_of(program, supervisor, n):
+    trainees = UserFactory.create_batch(n)
+    for trainee in trainees:
+        enrollment = Enrollment.objects.create(
+            trainee=trainee, program=program, start_date=timezone.localdate()
+        )
+        enrollment.supervisors.add(supervisor)
+        signed_off(trainee, supervisor, 5)
+        submitted(trainee, supervisor, 1)
+    return trainees
+
+
+def test_cohort_queries_are_the_same_with_2_and_20_trainees(client, program, bob, diana):
+    client.force_login(diana)
+    url = reverse("curriculum:cohort")
+    _cohort_of(program, bob, 2)
+    cold_small, warm_small = queries(client, url), queries(client, url)
+    _cohort_of(program, bob, 18)
+    cold_large, warm_large = queries(client, url), queries(client, url)
+    assert (cold_small, warm_small) == (cold_large, warm_large)
+    # warm: session, user, roles, programs, supervisors, enrollments, 4 structure,
+    # snapshots, stages, overdue, returned, returned count
+    assert warm_large <= 15
+
+
+# --- DOPS ---------------------------------------------------------------------------------------
+
+
+def dops_data(**overrides):
+    from procedures.models import ProcedureType
+
+    data = {
+        "observed_on": timezone.localdate().isoformat(),
+        "procedure": ProcedureType.objects.get(slug="lumbar-mbb").pk,
+        "guidance": "fluoroscopy",
+        "rating": "4",
+        "comments": "Good views.",
+    }
+    return {**data, **overrides}
+
+
+def test_supervisor_records_a_dops_that_counts(client, alice, bob):
+    client.force_login(bob)
+    url = reverse("curriculum:assessment_create", args=[enrollment_of(alice).pk])
+    response = client.post(url, dops_data())
+    assert response.status_code == 302
+    assessment = ObservedAssessment.objects.get()
+    assert (assessment.trainee, assessment.assessor, assessment.rating) == (alice, bob, 4)
+    client.force_login(alice)
+    progress = client.get(reverse("curriculum:my_progress")).context["progress"]
+    dops = next(
+        r for s in progress.stages for r in s.requirements if r.requirement.key == "lumbar-mbb-dops"
+    )
+    assert dops.done == 1
+
+
+@pytest.mark.parametrize("viewer", ["alice", "charlie", "dave", "diana"])
+def test_only_her_supervisor_records_a_dops_for_alice(client, alice, charlie, dave, diana, viewer):
+    users = {"alice": alice, "charlie": charlie, "dave": dave, "diana": diana}
+    client.force_login(users[viewer])
+    url = reverse("curriculum:assessment_create", args=[enrollment_of(alice).pk])
+    assert client.post(url, dops_data()).status_code == 404
+    assert client.get(url).status_code == 404
+    assert not ObservedAssessment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("observed_on", "2999-01-01", "cannot be in the future"),
+        ("guidance", "ultrasound", "is done under"),
+        ("rating", "9", "Select a valid choice"),
+        ("comments", "DOB 12/03/1961", "patient identifiers"),
+    ],
+)
+def test_bad_dops_input_is_refused_on_the_field(client, alice, bob, field, value, message):
+    client.force_login(bob)
+    url = reverse("curriculum:assessment_create", args=[enrollment_of(alice).pk])
+    if field == "guidance":  # a knee ligament injection is ultrasound only; lumbar MBB is not
+        data = dops_data(guidance="landmark")
+        message = "is done under"
+    else:
+        data = dops_data(**{field: value})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors)
+    assert not ObservedAssessment.objects.exists()
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def test_csv_neutralises_formulas_and_keeps_the_rest(client, alice, bob):
+    EntryFactory(trainee=alice, notes='=HYPERLINK("http://evil")')
+    EntryFactory(trainee=alice, notes="+1 level")
+    EntryFactory(trainee=alice, notes="-2 and @home")
+    client.force_login(alice)
+    response = client.get(reverse("curriculum:my_logbook_csv"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Date performed"
+    notes = sorted(row[rows[0].index("Notes")] for row in rows[1:])
+    assert notes == ["'+1 level", "'-2 and @home", '\'=HYPERLINK("http://evil")']
+    assert all(row[rows[0].index("Levels")] == "L4–L5" for row in rows[1:])
+
+
+def test_a_supervisors_csv_has_no_drafts_and_shows_signatures(client, alice, bob):
+    EntryFactory(trainee=alice)  # draft
+    (entry,) = submitted(alice, bob)
+    entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=5)
+    client.force_login(bob)
+    response = client.get(reverse("curriculum:trainee_logbook_csv", args=[enrollment_of(alice).pk]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    assert rows[0]["Signed off by"] == "Bob Baker"
+    assert rows[0]["Autonomy"] == "5"
+
+
+def test_portfolio_lists_signed_off_entries_with_their_signatures(client, alice, bob):
+    (entry,) = submitted(alice, bob)
+    entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4)
+    submitted(alice, bob)  # not signed off: not in the portfolio
+    client.force_login(alice)
+    response = client.get(reverse("curriculum:my_portfolio"))
+    assert response.status_code == 200
+    assert len(response.context["entries"]) == 1
+    body = response.content.decode()
+    assert "Signed off by Bob Baker on" in body
+    assert "verified as performed by the trainee in the logged role" in body
+    assert "Print or save as PDF" in body
