@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,10 @@ lint: install
 test: lint
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py benchmark
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
