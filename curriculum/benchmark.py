@@ -27,6 +27,14 @@ from .models import Enrollment, ObservedAssessment, Program, Requirement
 
 PROGRAM_SLUG = "interventional-orthopedics"
 BATCH = 5000
+STATUSES = [
+    Entry.Status.SIGNED_OFF,
+    Entry.Status.SUBMITTED,
+    Entry.Status.RETURNED,
+    Entry.Status.DRAFT,
+]
+RECENT_WEIGHTS = [50, 40, 5, 5]  # performed in the last three weeks
+OLD_WEIGHTS = [97, 1, 1.5, 0.5]
 LEVELS = {"lumbar": "L4–L5", "spine": "L4–L5", "cervical": "C5–C6", "thoracic": "T7–T8"}
 
 
@@ -91,15 +99,10 @@ def build_dataset(
             procedure = rng.choices(types, weights)[0]
             guidance = rng.choice(procedure.modalities)
             performed = today - timedelta(days=rng.randint(0, 720))
-            status = rng.choices(
-                [
-                    Entry.Status.SIGNED_OFF,
-                    Entry.Status.SUBMITTED,
-                    Entry.Status.RETURNED,
-                    Entry.Status.DRAFT,
-                ],
-                [85, 8, 4, 3],
-            )[0]
+            # Recent work is still in flight; older work is signed off, but for a few
+            # entries forgotten in a queue or returned and never resubmitted.
+            recent = (today - performed).days <= 21
+            status = rng.choices(STATUSES, RECENT_WEIGHTS if recent else OLD_WEIGHTS)[0]
             entry = Entry(
                 trainee=trainee,
                 supervisor=supervisor,
@@ -114,7 +117,7 @@ def build_dataset(
                 autonomy=rng.randint(2, 5) if status == Entry.Status.SIGNED_OFF else None,
                 submitted_at=None
                 if status == Entry.Status.DRAFT
-                else now - timedelta(days=rng.randint(0, 60)),
+                else now - timedelta(days=max((today - performed).days - rng.randint(0, 2), 0)),
             )
             if guidance == Modality.FLUOROSCOPY:
                 entry.fluoro_time_s = Decimal(rng.randint(50, 900)) / 10

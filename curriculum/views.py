@@ -11,6 +11,7 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry, EntryEvent, Modality
@@ -209,12 +210,18 @@ def cohort(request: HttpRequest) -> HttpResponse:
     returned = list(
         Entry.objects.filter(trainee_id__in=trainee_ids, status=Entry.Status.RETURNED)
         .select_related("trainee", "procedure", "supervisor")
+        .only(
+            "updated_at",
+            "procedure__name",
+            *[f"trainee__{name}" for name in PERSON],
+            *[f"supervisor__{name}" for name in PERSON],
+        )
         .order_by("updated_at")[:RETURNED_LIST_LIMIT]
     )
     returned_total = Entry.objects.filter(
         trainee_id__in=trainee_ids, status=Entry.Status.RETURNED
     ).count()
-    rows = [{"enrollment": e, "progress": progress[e.pk]} for e in enrollments]
+    rows = [_cohort_row(e, progress[e.pk]) for e in enrollments]
     return render(
         request,
         "curriculum/cohort.html",
@@ -229,8 +236,29 @@ def cohort(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "returned": returned,
             "returned_total": returned_total,
+            # The trainee links: one reverse() for the page ("/trainees/"), not one per row.
+            "progress_url": reverse("curriculum:trainee_progress", args=[0])[:-2],
         },
     )
+
+
+def _cohort_row(enrollment: Enrollment, progress) -> dict:
+    """One trainee's cells, computed here: the matrix has trainees × stages of them."""
+    cells = []
+    for stage in progress.stages:
+        if stage.current:
+            cells.append(("current", f"{stage.percent}%", " (current stage)"))
+        elif stage.complete:
+            cells.append(("complete", f"✓ {stage.percent}%", ""))
+        else:
+            cells.append(("", f"{stage.percent}%", ""))
+    return {
+        "enrollment": enrollment,
+        "name": enrollment.trainee.display_name,
+        "cells": cells,  # (css class, text, words for screen readers)
+        "percent": f"{progress.percent}%",
+        "progress": progress,
+    }
 
 
 def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:

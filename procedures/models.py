@@ -308,6 +308,10 @@ class Entry(TimeStampedModel):
             models.Index(fields=["supervisor", "status"], name="procedures_entry_queue"),
             # Progress and Cohort: a trainee's entries by status, aggregated.
             models.Index(fields=["trainee", "status"], name="procedures_entry_progress"),
+            # Cohort and send_reminders: entries waiting since before a cutoff.
+            models.Index(fields=["status", "submitted_at"], name="procedures_entry_waiting"),
+            # Cohort: returned entries, oldest first.
+            models.Index(fields=["status", "updated_at"], name="procedures_entry_returned"),
         ]
 
     def __str__(self):

@@ -164,7 +164,9 @@ def _lock_for_decision(entry_id: int, supervisor) -> Entry:
     supervises = Enrollment.objects.filter(
         trainee_id=entry.trainee_id, supervisors=supervisor, active=True
     ).exists()
-    if entry.supervisor_id != supervisor.pk or not supervises:
+    # A draft is the trainee's alone: refused like someone else's entry, never "already
+    # decided", so a bulk request cannot probe for drafts.
+    if entry.supervisor_id != supervisor.pk or not supervises or entry.status == Entry.Status.DRAFT:
         raise PermissionDenied("not submitted to this supervisor")
     if entry.status != Entry.Status.SUBMITTED:
         raise EntryAlreadyDecided(entry.get_status_display())

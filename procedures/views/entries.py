@@ -16,7 +16,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
-from ..services import entry_save, entry_submit
+from ..services import entry_save, entry_submit, refuse
 from .access import get_entry
 
 PAGE_SIZE = 25
@@ -130,6 +130,12 @@ def _render_form(request, form, entry=None) -> HttpResponse:
     )
 
 
+def _log_self_supervision(request: HttpRequest, pk=None) -> None:
+    """The form refuses it on the field; a hand-made POST naming oneself is also logged."""
+    if request.POST.get("supervisor") == str(request.user.pk):
+        refuse(request.user, "self_supervise", pk, "named themselves as supervisor")
+
+
 def entry_create(request: HttpRequest) -> HttpResponse:
     """Log a procedure: Save draft or Submit for sign-off."""
     if request.method == "POST":
@@ -138,17 +144,22 @@ def entry_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             entry = _save_from_form(request, form)
             return redirect(entry)
+        _log_self_supervision(request)
     else:
         form = EntryForm(trainee=request.user, initial=_initial_for_new_entry(request))
     return _render_form(request, form)
 
 
-def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An entry with its signatures, its timeline and its versions; for its supervisor,
-    the Sign off and Return to trainee forms."""
-    entry = get_entry(request, pk)
+def render_entry_page(
+    request: HttpRequest, entry: Entry, *, sign_off_form=None, return_form=None
+) -> HttpResponse:
+    """The entry page; for its supervisor with the decision forms (fresh, or the refused
+    one with its errors and what was typed)."""
     is_owner = entry.trainee_id == request.user.pk
     can_decide = entry.can_decide(request.user)
+    if can_decide:
+        sign_off_form = sign_off_form or SignOffForm()
+        return_form = return_form or ReturnForm()
     return render(
         request,
         "procedures/entry_detail.html",
@@ -160,11 +171,16 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": entry.can_edit(request.user),
             "can_submit": entry.can_submit(request.user),
             "can_decide": can_decide,
-            "sign_off_form": SignOffForm() if can_decide else None,
-            "return_form": ReturnForm() if can_decide else None,
+            "sign_off_form": sign_off_form if can_decide else None,
+            "return_form": return_form if can_decide else None,
             **entry_history(entry),
         },
     )
+
+
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An entry with its signatures, its timeline and its versions."""
+    return render_entry_page(request, get_entry(request, pk))
 
 
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -177,6 +193,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             entry = _save_from_form(request, form)
             return redirect(entry)
+        _log_self_supervision(request, pk)
     else:
         form = EntryForm(instance=entry, trainee=request.user)
     return _render_form(request, form, entry)

@@ -4,15 +4,14 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ..forms import ReturnForm, SignOffForm
-from ..history import entry_history
 from ..models import Entry
 from ..services import EntryAlreadyDecided, entries_sign_off, entry_return, entry_sign_off, refuse
-from .access import get_entry
+from .entries import render_entry_page
 
 QUEUE_PAGE_SIZE = 50
 BULK_LIMIT = 200  # ids taken from one "Sign off selected" POST
@@ -50,25 +49,6 @@ def signoff_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_decision_errors(request, entry, sign_off_form, return_form) -> HttpResponse:
-    """The entry page again, with the refused form's errors and what was typed."""
-    return render(
-        request,
-        "procedures/entry_detail.html",
-        {
-            "page": "queue",
-            "entry": entry,
-            "injectates": list(entry.injectates.all()),
-            "is_owner": False,
-            "can_decide": True,
-            "sign_off_form": sign_off_form,
-            "return_form": return_form,
-            **entry_history(entry),
-        },
-        status=200,
-    )
-
-
 def _already_decided(request, entry, exc) -> HttpResponse:
     messages.warning(
         request,
@@ -78,17 +58,32 @@ def _already_decided(request, entry, exc) -> HttpResponse:
     return redirect(entry)
 
 
+def _decidable(request: HttpRequest, pk: int, action: str) -> tuple[Entry, HttpResponse | None]:
+    """The entry if request.user may decide on it now. Otherwise 404 (not visible), a
+    redirect with a warning (their own entry, already decided: a lost race or a stale
+    tab), or 403 (visible but not theirs to decide), logged."""
+    entry = Entry.objects.visible_to(request.user).with_related().filter(pk=pk).first()
+    if entry is None:
+        refuse(request.user, action, pk, "not visible")
+        raise Http404("No such entry.")
+    if entry.can_decide(request.user):
+        return entry, None
+    if entry.supervisor_id == request.user.pk and entry.status != Entry.Status.SUBMITTED:
+        return entry, _already_decided(
+            request, entry, EntryAlreadyDecided(entry.get_status_display())
+        )
+    refuse(request.user, action, pk, f"not the supervisor; status {entry.status}")
+    raise PermissionDenied
+
+
 @require_POST
 def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_entry(request, pk)
-    if not entry.can_decide(request.user):
-        if entry.status != Entry.Status.SUBMITTED and entry.supervisor_id == request.user.pk:
-            return _already_decided(request, entry, EntryAlreadyDecided(entry.get_status_display()))
-        refuse(request.user, "sign_off", pk, f"not the supervisor; status {entry.status}")
-        raise PermissionDenied
+    entry, refused = _decidable(request, pk, "sign_off")
+    if refused:
+        return refused
     form = SignOffForm(request.POST)
     if not form.is_valid():
-        return _render_decision_errors(request, entry, form, ReturnForm())
+        return render_entry_page(request, entry, sign_off_form=form)
     try:
         entry_sign_off(
             entry_id=entry.pk,
@@ -104,15 +99,12 @@ def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def entry_return_view(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_entry(request, pk)
-    if not entry.can_decide(request.user):
-        if entry.status != Entry.Status.SUBMITTED and entry.supervisor_id == request.user.pk:
-            return _already_decided(request, entry, EntryAlreadyDecided(entry.get_status_display()))
-        refuse(request.user, "return", pk, f"not the supervisor; status {entry.status}")
-        raise PermissionDenied
+    entry, refused = _decidable(request, pk, "return")
+    if refused:
+        return refused
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        return _render_decision_errors(request, entry, SignOffForm(), form)
+        return render_entry_page(request, entry, return_form=form)
     try:
         entry_return(
             entry_id=entry.pk, supervisor=request.user, comment=form.cleaned_data["comment"]
