@@ -47,9 +47,10 @@ def _sync(model: type[models.Model], lookup: dict, values: dict, stats: Counter)
     return obj
 
 
-def _sync_m2m(manager, wanted: list, stats: Counter, label: str) -> None:
+def _sync_m2m(owner, manager, wanted: list, stats: Counter, label: str) -> None:
     if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
         manager.set(wanted)
+        owner.save(update_fields=["updated_at"])  # the progress engine's cache key
         stats[f"{label} updated"] += 1
 
 
@@ -167,5 +168,9 @@ def _load_requirements(stage, rows, types, injectates, stats) -> None:
             "recency_days": row.get("recency_days"),
         }
         requirement = _sync(Requirement, {"stage": stage, "key": row["key"]}, values, stats)
-        _sync_m2m(requirement.procedure_types, wanted_types, stats, "requirement types")
-        _sync_m2m(requirement.injectates, wanted_injectates, stats, "requirement injectates")
+        _sync_m2m(
+            requirement, requirement.procedure_types, wanted_types, stats, "requirement types"
+        )
+        _sync_m2m(
+            requirement, requirement.injectates, wanted_injectates, stats, "requirement injectates"
+        )

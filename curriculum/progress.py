@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from procedures.models import Entry, Modality
@@ -136,9 +136,44 @@ def missing_words(requirement: Requirement, n: int) -> str:
 # --- Structure ------------------------------------------------------------------------------
 
 
+# {program ids: (version, structure)}. Read-only objects shared between requests.
+_structure_cache: dict = {}
+
+
+def clear_curriculum_cache() -> None:
+    """Forget this process's copy of the curriculum (tests use it to measure cold reads)."""
+    _structure_cache.clear()
+
+
 def _structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
     """Stages and requirements of these programs, with each requirement's procedure-type
-    and injectate ids in `type_ids` and `injectate_ids`. Four queries."""
+    and injectate ids in `type_ids` and `injectate_ids`.
+
+    The curriculum changes rarely, so it is kept per process and checked with one query:
+    the number and latest `updated_at` of stages and requirements (every save, in the
+    admin or by the loader, touches `updated_at`; the loader also touches a requirement
+    whose procedure types or injectates it changes). Four more queries when it changed.
+    """
+    key = frozenset(program_ids)
+    version = tuple(
+        Requirement.objects.filter(stage__program_id__in=key)
+        .aggregate(
+            n=Count("id"),
+            stages=Count("stage", distinct=True),
+            latest=Max("updated_at"),
+            stage_latest=Max("stage__updated_at"),
+        )
+        .values()
+    )
+    cached = _structure_cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    structure = _load_structure(key)
+    _structure_cache[key] = (version, structure)
+    return structure
+
+
+def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
     stages = list(Stage.objects.filter(program_id__in=program_ids).order_by("program_id", "order"))
     requirements = list(
         Requirement.objects.filter(stage__program_id__in=program_ids).order_by(
@@ -284,9 +319,10 @@ def _rebuild(enrollments: list[Enrollment], requirements: list[Requirement], tod
 def progress_for(enrollments: list[Enrollment], today: date | None = None) -> dict[int, Progress]:
     """{enrollment.pk: Progress} for these enrollments.
 
-    Five queries when the snapshots are fresh (four for the structure, one for the
-    snapshots); four more per program whose snapshots must be rebuilt (two aggregates, a
-    DELETE and an INSERT). Never a query per entry or per trainee.
+    Two queries when the curriculum is cached and the snapshots fresh (the curriculum's
+    version, the snapshots); four more when the curriculum changed; four more per program
+    whose snapshots must be rebuilt (two aggregates, a DELETE and an INSERT). Never a
+    query per entry or per trainee.
     """
     today = today or timezone.localdate()
     if not enrollments:

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Min
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Count, Min
+from django.db.models.functions import Cast, Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,23 +50,24 @@ def _monthly_chart(trainee) -> dict:
     while cursor <= today:
         months.append(cursor)
         cursor = (cursor + timedelta(days=32)).replace(day=1)
+    # "YYYY-MM" from the ISO date text: native string functions on SQLite and PostgreSQL
+    # alike (TruncMonth calls back into Python for every row on SQLite).
     rows = (
         Entry.objects.filter(trainee=trainee, performed_on__gte=first)
         .exclude(status=Entry.Status.DRAFT)
         .order_by()
-        .annotate(month=TruncMonth("performed_on"))
+        .annotate(month=Substr(Cast("performed_on", CharField()), 1, 7))
         .values("month", "guidance")
         .annotate(n=Count("id"))
     )
     counts = defaultdict(int)
     for row in rows:
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
-        counts[month, row["guidance"]] = row["n"]
+        counts[row["month"], row["guidance"]] = row["n"]
+    keys = [m.strftime("%Y-%m") for m in months]
     series = [
-        {"label": modality.label, "data": [counts[m, modality.value] for m in months]}
+        {"label": modality.label, "data": [counts[k, modality.value] for k in keys]}
         for modality in Modality
-        if any(counts[m, modality.value] for m in months)
+        if any(counts[k, modality.value] for k in keys)
     ]
     labels = [m.strftime("%b %Y") for m in months]
     return {

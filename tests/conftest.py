@@ -18,6 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from curriculum.loader import load_curriculum  # noqa: E402
 from curriculum.models import Enrollment, Program  # noqa: E402
+from curriculum.progress import clear_curriculum_cache  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 
 
@@ -32,6 +33,12 @@ def _plain_static_storage():
     }
     with override_settings(STORAGES=storages):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_curriculum_cache():
+    """The progress engine keeps the curriculum per process; each test starts without."""
+    clear_curriculum_cache()
 
 
 @pytest.fixture(autouse=True)
