@@ -224,6 +224,9 @@ def procedure_rules() -> dict:
 class SignOffForm(forms.Form):
     """The supervisor's signature on one entry (or on each of several)."""
 
+    # Which submission was on the supervisor's screen: a signature covers what they saw.
+    submission = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
     autonomy = forms.TypedChoiceField(
         label="Autonomy",
         choices=Autonomy.choices,
@@ -248,6 +251,7 @@ class SignOffForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
+    submission = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     comment = forms.CharField(
         label="What needs correcting",
         max_length=2000,

@@ -49,6 +49,17 @@ class EntryAlreadyDecided(Exception):
     """Someone else (or another tab) decided on this entry first."""
 
 
+class EntryChanged(Exception):
+    """The trainee resubmitted the entry after the supervisor opened it: a signature must
+    cover what the supervisor saw, so nothing is decided."""
+
+
+def submission_token(entry: Entry) -> int | None:
+    """Identifies one submission: while an entry is Submitted its trainee cannot change
+    it, and every resubmission (after a return or a correction) sets a new time."""
+    return round(entry.submitted_at.timestamp() * 1_000_000) if entry.submitted_at else None
+
+
 def refuse(user, action: str, entry_id, reason: str) -> None:
     """Record a refused attempt in the security log (who, what, which entry, why)."""
     security_log.warning(
@@ -153,7 +164,7 @@ def entry_submit(*, entry: Entry, by) -> Entry:
     return entry
 
 
-def _lock_for_decision(entry_id: int, supervisor) -> Entry:
+def _lock_for_decision(entry_id: int, supervisor, expected_submission: int | None = None) -> Entry:
     """Lock and return the entry if it is Submitted to `supervisor`, who supervises its
     trainee; otherwise raise EntryAlreadyDecided (it moved on) or PermissionDenied."""
     from curriculum.models import Enrollment
@@ -170,18 +181,28 @@ def _lock_for_decision(entry_id: int, supervisor) -> Entry:
         raise PermissionDenied("not submitted to this supervisor")
     if entry.status != Entry.Status.SUBMITTED:
         raise EntryAlreadyDecided(entry.get_status_display())
+    if expected_submission is not None and expected_submission != submission_token(entry):
+        raise EntryChanged
     return entry
 
 
-def entry_sign_off(*, entry_id: int, supervisor, autonomy: int, comment: str = "") -> Signature:
+def entry_sign_off(
+    *,
+    entry_id: int,
+    supervisor,
+    autonomy: int,
+    comment: str = "",
+    expected_submission: int | None = None,
+) -> Signature:
     """Sign off one submitted entry: its own signature record and an event.
 
     Raises PermissionDenied (and logs it) if the entry is not submitted to `supervisor`,
-    EntryAlreadyDecided if another request decided first. Nothing is written then.
+    EntryAlreadyDecided if another request decided first, EntryChanged if it is no longer
+    the submission the supervisor saw (`expected_submission`). Nothing is written then.
     """
     try:
         with transaction.atomic():
-            entry = _lock_for_decision(entry_id, supervisor)
+            entry = _lock_for_decision(entry_id, supervisor, expected_submission)
             signature = Signature.objects.create(
                 entry=entry,
                 revision=entry.revision,
@@ -207,11 +228,13 @@ def entry_sign_off(*, entry_id: int, supervisor, autonomy: int, comment: str = "
     return signature
 
 
-def entry_return(*, entry_id: int, supervisor, comment: str) -> Entry:
+def entry_return(
+    *, entry_id: int, supervisor, comment: str, expected_submission: int | None = None
+) -> Entry:
     """Return a submitted entry to its trainee with the supervisor's comment."""
     try:
         with transaction.atomic():
-            entry = _lock_for_decision(entry_id, supervisor)
+            entry = _lock_for_decision(entry_id, supervisor, expected_submission)
             entry.status = Entry.Status.RETURNED
             entry._change_reason = "Returned"
             entry.save(update_fields=["status", "updated_at"])
@@ -236,23 +259,31 @@ class BulkResult:
 
 
 def entries_sign_off(
-    *, entry_ids: list[int], supervisor, autonomy: int, comment: str = ""
+    *, entry_ids: dict[int, int | None], supervisor, autonomy: int, comment: str = ""
 ) -> BulkResult:
-    """Sign off many entries, each with its own signature, each in its own transaction.
+    """Sign off many entries ({entry id: submission token seen, or None}), each with its own
+    signature, each in its own transaction.
 
-    Entries that are not submitted to `supervisor` or already decided are skipped with a
-    reason, never signed; an error on one leaves no half-written signature.
+    Entries that are not submitted to `supervisor`, already decided, or changed since the
+    queue was opened are skipped with a reason, never signed; an error on one leaves no
+    half-written signature.
     """
     result = BulkResult()
-    for entry_id in dict.fromkeys(entry_ids):  # once each, in the order given
+    for entry_id, token in entry_ids.items():
         try:
             entry_sign_off(
-                entry_id=entry_id, supervisor=supervisor, autonomy=autonomy, comment=comment
+                entry_id=entry_id,
+                supervisor=supervisor,
+                autonomy=autonomy,
+                comment=comment,
+                expected_submission=token,
             )
         except PermissionDenied:
             result.skipped[entry_id] = "not submitted to you"
         except EntryAlreadyDecided as exc:
             result.skipped[entry_id] = f"already {str(exc).lower()}"
+        except EntryChanged:
+            result.skipped[entry_id] = "changed by the trainee since you opened the queue"
         else:
             result.signed.append(entry_id)
     return result

@@ -16,7 +16,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
-from ..services import entry_save, entry_submit, refuse
+from ..services import entry_save, entry_submit, refuse, submission_token
 from .access import get_entry
 
 PAGE_SIZE = 25
@@ -158,8 +158,9 @@ def render_entry_page(
     is_owner = entry.trainee_id == request.user.pk
     can_decide = entry.can_decide(request.user)
     if can_decide:
-        sign_off_form = sign_off_form or SignOffForm()
-        return_form = return_form or ReturnForm()
+        seen = {"submission": submission_token(entry)}
+        sign_off_form = sign_off_form or SignOffForm(initial=seen)
+        return_form = return_form or ReturnForm(initial=seen)
     return render(
         request,
         "procedures/entry_detail.html",

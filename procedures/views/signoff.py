@@ -10,7 +10,15 @@ from django.views.decorators.http import require_POST
 
 from ..forms import ReturnForm, SignOffForm
 from ..models import Entry
-from ..services import EntryAlreadyDecided, entries_sign_off, entry_return, entry_sign_off, refuse
+from ..services import (
+    EntryAlreadyDecided,
+    EntryChanged,
+    entries_sign_off,
+    entry_return,
+    entry_sign_off,
+    refuse,
+    submission_token,
+)
 from .entries import render_entry_page
 
 QUEUE_PAGE_SIZE = 50
@@ -35,18 +43,30 @@ def signoff_queue(request: HttpRequest) -> HttpResponse:
     if chosen_trainee is not None:
         waiting = waiting.filter(trainee=chosen_trainee)
     page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = list(page.object_list)
+    for entry in entries:  # what "Sign off selected" will check it signs
+        entry.submission = submission_token(entry)
     return render(
         request,
         "procedures/signoff_queue.html",
         {
             "page": "queue",
-            "entries": list(page.object_list),
+            "entries": entries,
             "page_obj": page,
             "trainees": trainees,
             "chosen_trainee": chosen_trainee,
             "form": SignOffForm(),
         },
     )
+
+
+def _changed(request, entry) -> HttpResponse:
+    messages.warning(
+        request,
+        "Nothing changed: the trainee resubmitted this entry after you opened it. "
+        "Read it again, then decide.",
+    )
+    return redirect(entry)
 
 
 def _already_decided(request, entry, exc) -> HttpResponse:
@@ -90,9 +110,12 @@ def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
             supervisor=request.user,
             autonomy=form.cleaned_data["autonomy"],
             comment=form.cleaned_data["comment"],
+            expected_submission=form.cleaned_data["submission"],
         )
     except EntryAlreadyDecided as exc:
         return _already_decided(request, entry, exc)
+    except EntryChanged:
+        return _changed(request, entry)
     messages.success(request, f"Signed off: {entry.procedure} for {entry.trainee.display_name}.")
     return redirect("procedures:signoff_queue")
 
@@ -115,12 +138,30 @@ def entry_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("procedures:signoff_queue")
 
 
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def parse_selection(values: list[str]) -> dict[int, int | None]:
+    """{entry id: submission token seen} from the queue's checkboxes ("id:token", or a
+    bare id); values that are not entry numbers are left out."""
+    selection = {}
+    for value in values:
+        pk_text, _, token_text = value.partition(":")
+        pk = _number(pk_text)
+        token = _number(token_text) if token_text else None
+        if pk is None or (token_text and token is None):
+            continue
+        selection.setdefault(pk, token)
+    return selection
+
+
 @require_POST
 def signoff_bulk(request: HttpRequest) -> HttpResponse:
     """Sign off the selected entries, each with its own signature; the rest are skipped
     with a reason (not submitted to me, already decided, not an entry number)."""
     raw_ids = request.POST.getlist("entries")[:BULK_LIMIT]
-    ids = [int(v) for v in raw_ids if v.isascii() and v.isdigit() and len(v) < 19]
+    ids = parse_selection(raw_ids)
     bad = len(raw_ids) - len(ids)
     form = SignOffForm(request.POST)
     if not ids:

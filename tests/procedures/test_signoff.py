@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import get_messages
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from django.utils import timezone
 from curriculum.models import Enrollment
 from procedures import services
 from procedures.models import Entry, EntryEvent, Injectate, ProcedureType, Signature
-from procedures.services import EntryAlreadyDecided
+from procedures.services import EntryAlreadyDecided, content_hash, entry_return, submission_token
 from tests.factories import EntryFactory, UserFactory
 
 SIGN_OFF = {"autonomy": "4", "comment": "Good needle control."}
@@ -664,3 +665,53 @@ def test_entry_page_query_count_is_the_same_with_1_and_10_versions(client, alice
     # its versions with their users, procedures and supervisors, the versions' injectate
     # links and those injectates, events, signatures, the navigation's roles and waiting count
     assert large <= 11
+
+
+# --- A signature covers what the supervisor saw -----------------------------------------------
+
+
+def _resubmitted_after_return(entry, alice, bob):
+    """bob returns `entry`; alice changes its levels and submits it again."""
+    entry_return(entry_id=entry.pk, supervisor=bob, comment="Check the level.")
+    entry.refresh_from_db()
+    trainee = Client()
+    trainee.force_login(alice)
+    assert trainee.post(url("entry_edit", entry), correction_data(entry)).status_code == 302
+
+
+def test_a_sign_off_from_a_page_opened_before_a_resubmission_signs_nothing(
+    client, alice, bob, submitted
+):
+    client.force_login(bob)
+    page = client.get(url("entry_detail", submitted))
+    seen = page.context["sign_off_form"]["submission"].value()
+    assert seen == submission_token(submitted)
+    _resubmitted_after_return(submitted, alice, bob)
+    before = state(submitted)
+
+    response = client.post(url("entry_sign_off", submitted), {**SIGN_OFF, "submission": seen})
+
+    assert response.status_code == 302
+    assert state(submitted) == before
+    assert any("resubmitted" in m for m in messages_of(response))
+    fresh = (
+        client.get(url("entry_detail", submitted)).context["sign_off_form"]["submission"].value()
+    )
+    client.post(url("entry_sign_off", submitted), {**SIGN_OFF, "submission": fresh})
+    assert Signature.objects.get(entry=submitted).content_hash == content_hash(
+        Entry.objects.get(pk=submitted.pk)
+    )
+
+
+def test_sign_off_selected_skips_an_entry_resubmitted_since_the_queue_was_opened(
+    client, alice, bob, submitted
+):
+    client.force_login(bob)
+    queue = client.get(reverse("procedures:signoff_queue"))
+    (value,) = [f"{e.pk}:{e.submission}" for e in queue.context["entries"] if e.pk == submitted.pk]
+    _resubmitted_after_return(submitted, alice, bob)
+
+    response = client.post(url("signoff_bulk"), {"entries": [value], "autonomy": "4"})
+
+    assert not Signature.objects.filter(entry=submitted).exists()
+    assert any("changed by the trainee" in m for m in messages_of(response))
