@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as settings_module
+from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -20,6 +21,15 @@ from curriculum.loader import load_curriculum  # noqa: E402
 from curriculum.models import Enrollment, Program  # noqa: E402
 from curriculum.progress import clear_curriculum_cache  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_persistent_connections():
+    """Close every connection at the end of its request. Persistent connections (the
+    production setting) opened by the live server's request threads would otherwise
+    outlive their threads and keep PostgreSQL from dropping the test database."""
+    for alias in connections:
+        connections.databases[alias]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(scope="session", autouse=True)
