@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as settings_module
-from django.db import connections
+from django.db import connection, connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -59,9 +59,22 @@ def _test_settings(settings):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the catalogue and default curriculum once into the test database."""
+    """Load the catalogue and default curriculum once into the test database.
+
+    At the end, on PostgreSQL, end any session still attached to the test database so
+    that it can be dropped: a connection opened in a thread that has ended (live-server
+    request threads) is only closed when it is garbage-collected.
+    """
     with django_db_blocker.unblock():
         load_curriculum()
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture
