@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
+# Production-like settings for checks and the benchmark (never a real deployment's key).
+PROD := DJANGO_SECRET_KEY=check-only-$$(date +%s%N)-not-a-deployed-key-0123456789abcdef \
+	DJANGO_ALLOWED_HOSTS=precept.example.org,testserver \
+	DJANGO_CSRF_TRUSTED_ORIGINS=https://precept.example.org \
+	DJANGO_HSTS_SECONDS=31536000 DJANGO_HSTS_PRELOAD=1
 
 .PHONY: install run test lint bench clean
 
@@ -37,15 +42,16 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(PROD) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: lint
-	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(PROD) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py benchmark
+	$(PROD) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(PROD) $(BIN)/python manage.py benchmark
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+"""Loaded by pytest before Django (pyproject: `-p tests.env_plugin`).
+
+With DEBUG off the settings refuse to start without a secret key and host names, as
+production must; the test run gets values of its own unless the environment has them.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
