@@ -39,7 +39,10 @@ def test_no_page_violates_the_policy_or_throws(
         tab = context.new_page()
         tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: problems.append(str(e)))
-        tab.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        tab.on(
+            "response",
+            lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
         sign_in(tab, user, PASSWORD)
         for path in paths:
             tab.goto(path.format(entry=entry.pk))
