@@ -88,6 +88,9 @@ class EntryForm(forms.ModelForm):
             "pain_relief_pct": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
 
+    # One-time key of this form (see Entry.form_key); set for new entries only.
+    form_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, trainee, submitting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.trainee = trainee

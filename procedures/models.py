@@ -245,6 +245,9 @@ class Entry(TimeStampedModel):
     # off). Kept here so that progress can count "autonomy at least N" in one aggregate;
     # the Signature row is the record.
     autonomy = models.PositiveSmallIntegerField(choices=Autonomy.choices, null=True, blank=True)
+    # A one-time key from the form that logged the entry: a double tap or a resent POST
+    # carries the same key and finds the entry already saved instead of making another.
+    form_key = models.CharField(max_length=36, blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
     # Every saved version (who, when, what) in procedures_historicalentry.
@@ -292,6 +295,11 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(guidance="ct") | Q(dlp__isnull=True),
                 name="procedures_entry_dlp_only_ct",
+            ),
+            models.UniqueConstraint(
+                fields=["trainee", "form_key"],
+                condition=~Q(form_key=""),
+                name="procedures_entry_form_key_once",
             ),
             models.CheckConstraint(
                 condition=Q(status="signed_off", autonomy__gte=1, autonomy__lte=5)

@@ -128,6 +128,8 @@ def entry_save(*, form, trainee, submit: bool) -> Entry:
     previous = entry.status if entry.pk else None
     if previous is None:
         entry.trainee = trainee
+        if form.cleaned_data.get("form_key"):
+            entry.form_key = str(form.cleaned_data["form_key"])
     correcting = previous == Entry.Status.SIGNED_OFF
     if correcting:
         entry.revision += 1

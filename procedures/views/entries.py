@@ -1,9 +1,11 @@
 """Trainee logbook views: list, log, read, edit, submit, delete."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -136,17 +138,34 @@ def _log_self_supervision(request: HttpRequest, pk=None) -> None:
         refuse(request.user, "self_supervise", pk, "named themselves as supervisor")
 
 
+def _already_saved(request: HttpRequest, key) -> Entry | None:
+    if key is None:
+        return None
+    return Entry.objects.filter(trainee=request.user, form_key=str(key)).first()
+
+
 def entry_create(request: HttpRequest) -> HttpResponse:
-    """Log a procedure: Save draft or Submit for sign-off."""
+    """Log a procedure: Save draft or Submit for sign-off. The form's one-time key makes
+    a double tap or a resent POST land on the entry already saved."""
     if request.method == "POST":
         submitting = request.POST.get("action") == "submit"
         form = EntryForm(request.POST, trainee=request.user, submitting=submitting)
         if form.is_valid():
-            entry = _save_from_form(request, form)
-            return redirect(entry)
+            key = form.cleaned_data["form_key"]
+            existing = _already_saved(request, key)
+            if existing is None:
+                try:
+                    return redirect(_save_from_form(request, form))
+                except IntegrityError:  # the other tap of a double tap saved it first
+                    existing = _already_saved(request, key)
+                    if existing is None:
+                        raise
+            messages.info(request, "This entry was already saved.")
+            return redirect(existing)
         _log_self_supervision(request)
     else:
-        form = EntryForm(trainee=request.user, initial=_initial_for_new_entry(request))
+        initial = {**_initial_for_new_entry(request), "form_key": uuid.uuid4()}
+        form = EntryForm(trainee=request.user, initial=initial)
     return _render_form(request, form)
 
 
