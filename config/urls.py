@@ -31,3 +31,5 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", favicon),
 ]
+
+handler500 = "config.errors.server_error"
