@@ -3,10 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import TemplateView
 
+from config.converters import IdConverter
 from procedures.views.entries import home
+
+register_converter(IdConverter, "id")
 
 
 @login_not_required

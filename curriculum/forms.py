@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from procedures.fields import IdModelChoiceField
 from procedures.forms import no_identifiers
 from procedures.models import Entry, Modality, ProcedureType
 
@@ -21,6 +22,7 @@ class AssessmentForm(forms.ModelForm):
             "rating": "Global rating",
             "comments": "Comments",
         }
+        field_classes = {"procedure": IdModelChoiceField, "entry": IdModelChoiceField}
         widgets = {
             "observed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "rating": forms.RadioSelect,

@@ -9,9 +9,9 @@ urlpatterns = [
     path("progress/portfolio/", exports.my_portfolio, name="my_portfolio"),
     path("progress/logbook.csv", exports.my_logbook_csv, name="my_logbook_csv"),
     path("trainees/", views.my_trainees, name="my_trainees"),
-    path("trainees/<int:pk>/", views.trainee_progress, name="trainee_progress"),
-    path("trainees/<int:pk>/portfolio/", exports.trainee_portfolio, name="trainee_portfolio"),
-    path("trainees/<int:pk>/logbook.csv", exports.trainee_logbook_csv, name="trainee_logbook_csv"),
-    path("trainees/<int:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
+    path("trainees/<id:pk>/", views.trainee_progress, name="trainee_progress"),
+    path("trainees/<id:pk>/portfolio/", exports.trainee_portfolio, name="trainee_portfolio"),
+    path("trainees/<id:pk>/logbook.csv", exports.trainee_logbook_csv, name="trainee_logbook_csv"),
+    path("trainees/<id:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
     path("cohort/", views.cohort, name="cohort"),
 ]

@@ -282,7 +282,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         initial = {"observed_on": timezone.localdate()}
         entry_pk = request.GET.get("entry", "")
-        if entry_pk.isascii() and entry_pk.isdigit():
+        if entry_pk.isascii() and entry_pk.isdigit() and len(entry_pk) < 19:
             entry = get_object_or_404(
                 Entry.objects.visible_to(request.user).filter(trainee=trainee), pk=entry_pk
             )

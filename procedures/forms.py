@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from .fields import IdModelChoiceField, IdModelMultipleChoiceField
 from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
 from .models import Autonomy, Entry, Injectate, Modality, ProcedureType, Side
@@ -74,6 +75,11 @@ class EntryForm(forms.ModelForm):
             "levels": "For example L4–L5, or L4–L5, L5–S1.",
             "notes": "Never a patient name, record number or birth date.",
             "pain_relief_pct": "For diagnostic blocks.",
+        }
+        field_classes = {
+            "procedure": IdModelChoiceField,
+            "supervisor": IdModelChoiceField,
+            "injectates": IdModelMultipleChoiceField,
         }
         widgets = {
             "performed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

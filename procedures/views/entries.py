@@ -98,7 +98,7 @@ def _initial_for_new_entry(request: HttpRequest) -> dict:
     that entry's procedure details; otherwise the trainee's last supervisor and guidance."""
     initial = {"performed_on": timezone.localdate()}
     like_pk = request.GET.get("like", "")
-    if like_pk.isascii() and like_pk.isdigit():
+    if like_pk.isascii() and like_pk.isdigit() and len(like_pk) < 19:
         source = get_object_or_404(Entry.objects.filter(trainee=request.user), pk=like_pk)
         initial.update({name: getattr(source, name) for name in LIKE_FIELDS})
         initial["injectates"] = list(source.injectates.values_list("pk", flat=True))
