@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import CharField, Count, Min
 from django.db.models.functions import Cast, Substr
@@ -266,7 +267,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor records a DOPS for one of their trainees (optionally from an entry)."""
     enrollment = get_enrollment(request, pk)
     if not enrollment.supervisors.filter(pk=request.user.pk).exists():
-        raise Http404("Not your trainee.")
+        raise PermissionDenied  # seen (own enrollment, or a director) but not theirs to assess
     trainee = enrollment.trainee
     if request.method == "POST":
         form = AssessmentForm(request.POST, trainee=trainee)

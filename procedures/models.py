@@ -108,8 +108,8 @@ class EntryQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.none()
-        if user.is_superuser:
-            return self
+        # No exception for staff or superusers: relations decide access (DESIGN §2); the
+        # admin is where staff read everything.
         from curriculum.models import Enrollment
 
         supervised = Enrollment.objects.filter(supervisors=user).values("trainee")

@@ -266,13 +266,17 @@ def test_supervisor_records_a_dops_that_counts(client, alice, bob):
     assert dops.done == 1
 
 
-@pytest.mark.parametrize("viewer", ["alice", "charlie", "dave", "diana"])
-def test_only_her_supervisor_records_a_dops_for_alice(client, alice, charlie, dave, diana, viewer):
+@pytest.mark.parametrize(
+    ("viewer", "status"), [("alice", 403), ("diana", 403), ("charlie", 404), ("dave", 404)]
+)
+def test_only_her_supervisor_records_a_dops_for_alice(
+    client, alice, charlie, dave, diana, viewer, status
+):
     users = {"alice": alice, "charlie": charlie, "dave": dave, "diana": diana}
     client.force_login(users[viewer])
     url = reverse("curriculum:assessment_create", args=[enrollment_of(alice).pk])
-    assert client.post(url, dops_data()).status_code == 404
-    assert client.get(url).status_code == 404
+    assert client.post(url, dops_data()).status_code == status
+    assert client.get(url).status_code == status
     assert not ObservedAssessment.objects.exists()
 
 

@@ -1,0 +1,275 @@
+"""Accessibility (issue "Production readiness", item 6).
+
+axe-core, run in Chromium on every main page at a phone width (390 px) and a desktop
+width (1280 px), finds no violation of impact "serious" or "critical"; and the entry
+form can be filled and submitted with the keyboard alone, with a visible focus ring.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from procedures.models import Entry, Injectate
+from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD, EntryFactory
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (390, 1280)
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    """A page whose window is resized between axe runs (390 px wide to start)."""
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def axe_problems(tab) -> list[str]:
+    """One line per serious or critical axe violation on the page as it is now, at each
+    width: rule id, impact, the elements' selectors and axe's own summary."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems = []
+    for width in WIDTHS:
+        tab.set_viewport_size({"width": width, "height": 900})
+        results = axe.run(tab)
+        for violation in results.response["violations"]:
+            nodes = [n for n in violation["nodes"] if n.get("impact") in BLOCKING]
+            if violation["impact"] not in BLOCKING and not nodes:
+                continue
+            targets = "; ".join(
+                " ".join(map(str, node["target"])) for node in nodes or violation["nodes"]
+            )
+            problems.append(
+                f"{tab.url} @ {width}px: {violation['id']} ({violation['impact']}) "
+                f"on [{targets}]: {violation['help']}"
+            )
+    return problems
+
+
+def assert_accessible(tab):
+    """No serious or critical violation at either width, with everything a user can
+    unfold unfolded: the phone menu, the Progress stages, every <details>."""
+    tab.wait_for_load_state("load")
+    tab.evaluate(
+        """() => {
+          document.querySelectorAll("details").forEach((d) => { d.open = true; });
+          document.querySelectorAll(".collapse").forEach((c) => c.classList.add("show"));
+        }"""
+    )
+    problems = axe_problems(tab)
+    assert not problems, "axe found serious/critical violations:\n" + "\n".join(problems)
+
+
+def some_entries(alice, bob):
+    """A draft, two submitted, a signed-off and a returned entry of alice's."""
+    now = timezone.now()
+    EntryFactory(trainee=alice, supervisor=bob)
+    for days in (2, 1):
+        EntryFactory(
+            trainee=alice,
+            supervisor=bob,
+            status=Entry.Status.SUBMITTED,
+            submitted_at=now - timedelta(days=days),
+            performed_on=timezone.localdate() - timedelta(days=days),
+        )
+    EntryFactory(
+        trainee=alice,
+        supervisor=bob,
+        status=Entry.Status.SIGNED_OFF,
+        autonomy=4,
+        submitted_at=now - timedelta(days=3),
+        side="left",
+        levels="L5–S1",
+    )
+    EntryFactory(
+        trainee=alice,
+        supervisor=bob,
+        status=Entry.Status.RETURNED,
+        submitted_at=now - timedelta(days=4),
+    )
+
+
+# --- axe on every main page -----------------------------------------------------------
+
+
+def test_axe_runs_and_reports_what_it_finds(tab):
+    """The check itself works: a page with known faults fails it, naming them."""
+    tab.set_content(
+        '<html><body><main><input type="text">'
+        '<p style="color:#bbb;background:#fff">faint</p></main></body></html>'
+    )
+    problems = "\n".join(axe_problems(tab))
+    assert "label (critical) on [input]" in problems
+    assert "color-contrast (serious) on [p]" in problems
+
+
+def test_sign_in_page(transactional_db, tab):
+    tab.goto("/accounts/login/")
+    assert_accessible(tab)
+
+
+def test_logbook(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/")
+    assert tab.get_by_role("row").filter(has_text="Returned").count() == 1
+    assert_accessible(tab)
+
+
+def test_log_a_procedure(transactional_db, tab, alice, bob):
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/new/")
+    assert_accessible(tab)
+
+
+def test_log_a_procedure_with_errors(transactional_db, tab, alice, bob):
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/new/")
+    tab.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
+    tab.get_by_label("Levels").fill("C5–C6")
+    tab.get_by_label("Notes").fill("MRN 12345678 tolerated well")
+    tab.get_by_role("button", name="Submit for sign-off").click()
+    tab.wait_for_load_state()
+    assert tab.get_by_text("Please correct the fields marked below").is_visible()
+    assert_accessible(tab)
+
+
+def test_sign_off_queue(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto("/entries/sign-off/")
+    assert tab.locator("main li.list-group-item").count() == 2
+    assert_accessible(tab)
+
+
+def test_entry_page_with_sign_off_and_return_forms(transactional_db, tab, alice, bob):
+    entry = EntryFactory(
+        trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto(f"/entries/{entry.pk}/")
+    assert tab.get_by_role("button", name="Return to trainee").is_visible()
+    assert_accessible(tab)
+
+
+def test_progress(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/progress/")
+    assert_accessible(tab)
+
+
+def test_cohort(transactional_db, tab, alice, bob, charlie, diana):
+    some_entries(alice, bob)
+    sign_in(tab, "diana", PASSWORD)
+    tab.goto("/cohort/")
+    assert_accessible(tab)
+
+
+# --- the entry form with the keyboard alone ------------------------------------------
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const style = getComputedStyle(e);
+  const label = e.labels && e.labels.length ? e.labels[0].innerText.trim() : "";
+  return {
+    id: e.id,
+    name: label || e.getAttribute("aria-label") || e.innerText.trim() || e.id,
+    value: e.tagName === "SELECT" ? (e.selectedOptions[0] || {}).text : e.value,
+    checked: !!e.checked,
+    ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+          || style.boxShadow !== "none",
+  };
+}"""
+
+
+def focused(tab) -> dict:
+    return tab.evaluate(FOCUSED)
+
+
+def tab_to(tab, name: str, visited: list, limit: int = 12) -> dict:
+    """Press Tab until the element called `name` (its id, label or text) has the focus."""
+    for _ in range(limit):
+        tab.keyboard.press("Tab")
+        now = focused(tab)
+        visited.append(now["id"] or now["name"])
+        if name in (now["id"], now["name"]):
+            return now
+    raise AssertionError(f"{name!r} not reached with Tab; focus went through {visited}")
+
+
+def test_entry_form_can_be_completed_with_the_keyboard_alone(transactional_db, tab, alice, bob):
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/new/")
+    keys = tab.keyboard
+    visited: list[str] = []
+    performed_on = timezone.localdate() - timedelta(days=1)
+
+    tab_to(tab, "id_performed_on", visited, limit=20)
+    keys.type(performed_on.strftime("%m%d%Y"))
+    tab_to(tab, "id_procedure", visited, limit=4)
+    keys.type("Lumbar tr")
+    now = focused(tab)
+    assert now["value"] == "Lumbar transforaminal epidural"
+    assert now["ring"], "the focused Procedure select shows no focus indicator"
+
+    tab_to(tab, "id_guidance", visited, limit=1)
+    keys.type("F")
+    assert focused(tab)["value"] == "Fluoroscopy"
+    tab_to(tab, "id_side", visited, limit=1)
+    keys.type("R")
+    assert focused(tab)["value"] == "Right"
+    tab_to(tab, "id_levels", visited, limit=1)
+    keys.type("L4-L5")
+    assert focused(tab)["ring"], "the focused Levels input shows no focus indicator"
+    tab_to(tab, "id_purpose", visited, limit=1)
+    keys.type("T")
+    assert focused(tab)["value"] == "Therapeutic"
+    # Pain relief is for diagnostic blocks only: hidden, and skipped by Tab.
+    tab_to(tab, "id_role", visited, limit=1)
+    keys.type("Performed with supervisor p")
+    assert focused(tab)["value"] == "Performed with supervisor present"
+    tab_to(tab, "id_supervisor", visited, limit=1)
+    keys.type("B")
+    assert focused(tab)["value"] == "Bob Baker"
+
+    steroid = tab_to(tab, "Corticosteroid, non-particulate", visited)
+    assert steroid["ring"], "the focused injectate checkbox shows no focus indicator"
+    keys.press("Space")
+    assert focused(tab)["checked"]
+    # Under fluoroscopy the dose fields are offered...
+    tab_to(tab, "id_fluoro_time_s", visited)
+    keys.type("42.5")
+    tab_to(tab, "id_dap", visited, limit=1)
+    keys.type("380")
+    submit = tab_to(tab, "Submit for sign-off", visited)
+    assert submit["ring"], "the focused Submit button shows no focus indicator"
+    # ...and the CT and diagnostic-only fields never took the focus.
+    assert "id_dlp" not in visited
+    assert "id_pain_relief_pct" not in visited
+    with tab.expect_navigation():
+        keys.press("Enter")
+
+    assert tab.get_by_text("Submitted for sign-off.").is_visible()
+    entry = Entry.objects.get(trainee=alice)
+    assert entry.status == Entry.Status.SUBMITTED
+    assert entry.performed_on == performed_on
+    assert entry.procedure.name == "Lumbar transforaminal epidural"
+    assert (entry.guidance, entry.side, entry.levels) == ("fluoroscopy", "right", "L4–L5")
+    assert entry.purpose == Entry.Purpose.THERAPEUTIC
+    assert entry.role == Entry.Role.PERFORMED_PRESENT
+    assert entry.supervisor == bob
+    assert str(entry.fluoro_time_s) == "42.5" and entry.dap == 380
+    assert entry.dlp is None and entry.pain_relief_pct is None
+    assert list(entry.injectates.all()) == [
+        Injectate.objects.get(name="Corticosteroid, non-particulate")
+    ]
