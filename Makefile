@@ -9,7 +9,7 @@ PROD := DJANGO_SECRET_KEY=check-only-$$(date +%s%N)-not-a-deployed-key-012345678
 	DJANGO_CSRF_TRUSTED_ORIGINS=https://precept.example.org \
 	DJANGO_HSTS_SECONDS=31536000 DJANGO_HSTS_PRELOAD=1
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench load clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -52,6 +52,9 @@ test: lint
 bench: install
 	$(PROD) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(PROD) $(BIN)/python manage.py benchmark
+
+load: install
+	bash loadtest/run.sh
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
