@@ -48,3 +48,68 @@
   [procedure, guidance, purpose].forEach((input) => input.addEventListener("change", update));
   update();
 })();
+
+// Nothing typed is lost if a submission fails (a dropped connection, a server that is
+// briefly unavailable): the form is kept in this tab's sessionStorage as it is typed and
+// put back when the form is opened again. The entry page, reached only once an entry is
+// saved or opened, clears it (static/js/entry_saved.js).
+(function () {
+  "use strict";
+  const form = document.getElementById("entry-form");
+  if (!form || !window.sessionStorage) return;
+  const KEY = "precept-entry-draft:" + form.getAttribute("action");
+  const SKIP = new Set(["csrfmiddlewaretoken", "form_key", "action"]);
+
+  function collect() {
+    const values = {};
+    for (const el of form.elements) {
+      if (!el.name || SKIP.has(el.name)) continue;
+      if (el.type === "checkbox") {
+        values[el.name] = values[el.name] || [];
+        if (el.checked) values[el.name].push(el.value);
+      } else {
+        values[el.name] = el.value;
+      }
+    }
+    return values;
+  }
+
+  function save() {
+    try { sessionStorage.setItem(KEY, JSON.stringify(collect())); } catch (e) { /* full or private: skip */ }
+  }
+
+  function restore(values) {
+    // The procedure first: it decides which other fields apply.
+    const order = ["procedure", "guidance"];
+    const names = order.concat(Object.keys(values).filter((n) => !order.includes(n)));
+    for (const name of names) {
+      if (!(name in values)) continue;
+      const field = form.elements.namedItem(name);
+      if (!field) continue;
+      if (Array.isArray(values[name])) {
+        form.querySelectorAll(`input[name="${name}"]`).forEach((box) => {
+          box.checked = values[name].includes(box.value);
+        });
+      } else {
+        field.value = values[name];
+        field.dispatchEvent(new Event("change"));
+      }
+    }
+  }
+
+  const stored = sessionStorage.getItem(KEY);
+  const hasErrors = form.querySelector(".is-invalid") !== null;
+  if (stored && !hasErrors) {
+    restore(JSON.parse(stored));
+    const note = document.getElementById("draft-restored");
+    if (note) {
+      note.hidden = false;
+      note.querySelector("button").addEventListener("click", () => {
+        sessionStorage.removeItem(KEY);
+        window.location.reload();
+      });
+    }
+  }
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+})();
