@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
+from procedures.services import build_event
 
 from .loader import load_curriculum
 from .models import Enrollment, ObservedAssessment, Program, Requirement
@@ -157,14 +158,12 @@ def build_dataset(
             latest = sorted(rows, key=lambda e: e.performed_on)[-20:]
             EntryEvent.objects.bulk_create(
                 [
-                    EntryEvent(
-                        entry=e,
-                        trainee=trainee,
-                        actor=trainee,
-                        action=EntryEvent.Action.SUBMITTED,
-                        from_status=Entry.Status.DRAFT,
+                    build_event(
+                        e,
+                        trainee,
+                        EntryEvent.Action.SUBMITTED,
+                        Entry.Status.DRAFT,
                         to_status=Entry.Status.SUBMITTED,
-                        revision=1,
                         at=e.submitted_at,
                     )
                     for e in latest

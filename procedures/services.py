@@ -80,20 +80,30 @@ def content_hash(entry: Entry) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _record(entry: Entry, actor, action, from_status: str, comment: str = "") -> EntryEvent:
-    """Record a transition; the trainee's stored progress counts are now out of date."""
-    invalidate(entry.trainee_id)
-    return EntryEvent.objects.create(
+def build_event(
+    entry: Entry, actor, action, from_status: str, *, to_status=None, at=None, comment: str = ""
+) -> EntryEvent:
+    """An unsaved EntryEvent for a transition of `entry` (to its current status unless
+    `to_status` says otherwise); demo and benchmark data bulk-create these."""
+    return EntryEvent(
         entry=entry,
         trainee_id=entry.trainee_id,
         actor=actor,
         action=action,
         from_status=from_status,
-        to_status=entry.status,
+        to_status=to_status or entry.status,
         revision=entry.revision,
         comment=comment,
-        at=timezone.now(),
+        at=at or timezone.now(),
     )
+
+
+def _record(entry: Entry, actor, action, from_status: str, comment: str = "") -> EntryEvent:
+    """Record a transition; the trainee's stored progress counts are now out of date."""
+    invalidate(entry.trainee_id)
+    event = build_event(entry, actor, action, from_status, comment=comment)
+    event.save()
+    return event
 
 
 def _link(entry: Entry) -> str:

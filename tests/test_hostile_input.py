@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curriculum.models import Enrollment, ObservedAssessment
+from procedures.forms import EntryForm
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature
 from tests.factories import EntryFactory
 
@@ -62,27 +63,7 @@ def fields(names):
     return st.fixed_dictionaries({}, optional={name: hostile for name in names})
 
 
-ENTRY_FIELDS = [
-    "form_key",
-    "performed_on",
-    "procedure",
-    "guidance",
-    "side",
-    "levels",
-    "purpose",
-    "injectates",
-    "role",
-    "supervisor",
-    "fluoro_time_s",
-    "dap",
-    "dlp",
-    "complication",
-    "pain_relief_pct",
-    "age_band",
-    "sex",
-    "notes",
-    "action",
-]
+ENTRY_FIELDS = ["form_key", *EntryForm._meta.fields, "action"]
 
 
 def assert_safe(response):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from curriculum.models import Enrollment, ObservedAssessment, Program
 from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
-from procedures.services import content_hash
+from procedures.services import build_event, content_hash
 
 PASSWORD = "precept-demo"
 PROGRAM_SLUG = "interventional-orthopedics"
@@ -216,63 +216,38 @@ class Command(BaseCommand):
     def _record_decisions(self, entries, trainee, supervisor, rng) -> None:
         """Events and signatures, as if each entry had gone through the real flow."""
         events, signatures = [], []
+        Action, Status = EntryEvent.Action, Entry.Status
         for entry in entries:
             created = timezone.now() - timedelta(
                 days=(timezone.localdate() - entry.performed_on).days
             )
             events.append(
-                EntryEvent(
-                    entry=entry,
-                    trainee=trainee,
-                    actor=trainee,
-                    action=EntryEvent.Action.CREATED,
-                    to_status=Entry.Status.DRAFT,
-                    revision=1,
-                    at=created,
-                )
+                build_event(entry, trainee, Action.CREATED, "", to_status=Status.DRAFT, at=created)
             )
-            if entry.status == Entry.Status.DRAFT:
+            if entry.status == Status.DRAFT:
                 continue
+            submitted = Status.SUBMITTED
             events.append(
-                EntryEvent(
-                    entry=entry,
-                    trainee=trainee,
-                    actor=trainee,
-                    action=EntryEvent.Action.SUBMITTED,
-                    from_status=Entry.Status.DRAFT,
-                    to_status=Entry.Status.SUBMITTED,
-                    revision=1,
+                build_event(
+                    entry,
+                    trainee,
+                    Action.SUBMITTED,
+                    Status.DRAFT,
+                    to_status=submitted,
                     at=entry.submitted_at,
                 )
             )
             decided = entry.submitted_at + timedelta(days=rng.randint(1, 5))
-            if entry.status == Entry.Status.RETURNED:
+            if entry.status == Status.RETURNED:
+                comment = "Please add the injectates and check the levels."
                 events.append(
-                    EntryEvent(
-                        entry=entry,
-                        trainee=trainee,
-                        actor=supervisor,
-                        action=EntryEvent.Action.RETURNED,
-                        from_status=Entry.Status.SUBMITTED,
-                        to_status=Entry.Status.RETURNED,
-                        revision=1,
-                        at=decided,
-                        comment="Please add the injectates and check the levels.",
+                    build_event(
+                        entry, supervisor, Action.RETURNED, submitted, at=decided, comment=comment
                     )
                 )
-            elif entry.status == Entry.Status.SIGNED_OFF:
-                autonomy = entry.autonomy
+            elif entry.status == Status.SIGNED_OFF:
                 events.append(
-                    EntryEvent(
-                        entry=entry,
-                        trainee=trainee,
-                        actor=supervisor,
-                        action=EntryEvent.Action.SIGNED_OFF,
-                        from_status=Entry.Status.SUBMITTED,
-                        to_status=Entry.Status.SIGNED_OFF,
-                        revision=1,
-                        at=decided,
-                    )
+                    build_event(entry, supervisor, Action.SIGNED_OFF, submitted, at=decided)
                 )
                 signatures.append(
                     Signature(
@@ -281,7 +256,7 @@ class Command(BaseCommand):
                         supervisor=supervisor,
                         signer_name=supervisor.display_name,
                         signed_at=decided,
-                        autonomy=autonomy,
+                        autonomy=entry.autonomy,
                         content_hash=content_hash(entry),
                     )
                 )
