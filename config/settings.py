@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "accounts",
+    "programs",
     "procedures",
     "curriculum",
 ]

@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin
 
 from procedures.models import Modality
+from programs.admin import ProgramAdmin
+from programs.models import Program
 
-from .models import Enrollment, Program, Requirement, Stage
+from .models import Requirement, Stage
 
 
 class StageInline(admin.TabularInline):
@@ -13,11 +15,13 @@ class StageInline(admin.TabularInline):
     show_change_link = True
 
 
+# The program's page also lists its stages: the curriculum extends the programs app's
+# admin instead of that app knowing about stages.
+admin.site.unregister(Program)
+
+
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    filter_horizontal = ["directors"]
+class ProgramWithStagesAdmin(ProgramAdmin):
     inlines = [StageInline]
 
 
@@ -77,26 +81,3 @@ class RequirementAdmin(admin.ModelAdmin):
     list_filter = ["kind", "stage__program", "stage"]
     search_fields = ["name", "key"]
     filter_horizontal = ["procedure_types", "injectates"]
-
-
-class EnrollmentAdminForm(forms.ModelForm):
-    class Meta:
-        model = Enrollment
-        fields = ["trainee", "program", "start_date", "supervisors", "active"]
-
-    def clean(self):
-        data = super().clean()
-        trainee, supervisors = data.get("trainee"), data.get("supervisors")
-        if trainee and supervisors and trainee in supervisors:
-            self.add_error("supervisors", "A trainee cannot be their own supervisor.")
-        return data
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    form = EnrollmentAdminForm
-    list_display = ["trainee", "program", "start_date", "active"]
-    list_filter = ["program", "active"]
-    search_fields = ["trainee__username", "trainee__first_name", "trainee__last_name"]
-    autocomplete_fields = ["trainee"]
-    filter_horizontal = ["supervisors"]

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
 from procedures.services import build_event
+from programs.models import Enrollment, Program
 
 from .loader import load_curriculum
-from .models import Enrollment, ObservedAssessment, Program, Requirement
+from .models import ObservedAssessment, Requirement
 
 PROGRAM_SLUG = "interventional-orthopedics"
 BATCH = 5000

@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from procedures.models import Entry
+from programs.access import get_enrollment
+from programs.models import Enrollment
 
-from .access import get_enrollment
-from .models import Enrollment
 from .progress import progress_for
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).

@@ -13,8 +13,9 @@ from pathlib import Path
 from django.db import models, transaction
 
 from procedures.models import Entry, Injectate, Modality, ProcedureType, Side
+from programs.models import Program
 
-from .models import Program, Requirement, Stage
+from .models import Requirement, Stage
 from .progress import invalidate_all
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "default_curriculum.toml"

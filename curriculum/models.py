@@ -1,40 +1,18 @@
-"""The staged curriculum: programs, stages, requirements, enrollments (DESIGN §3–4)."""
+"""The staged curriculum: a program's stages and requirements, observed assessments, and
+stored progress (DESIGN §3–4). Programs and enrollments live in `programs`."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from procedures.models import (
-    Autonomy,
-    Entry,
-    Injectate,
-    Modality,
-    ProcedureType,
-    TimeStampedModel,
-)
-
-
-class Program(TimeStampedModel):
-    """A training program; its directors see its whole cohort."""
-
-    slug = models.SlugField(max_length=80, unique=True)
-    name = models.CharField(max_length=160)
-    description = models.TextField(blank=True)
-    directors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="directed_programs"
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
+from procedures.models import Autonomy, Entry, Injectate, Modality, ProcedureType
+from programs.models import Enrollment, TimeStampedModel
 
 
 class Stage(TimeStampedModel):
     """An ordered step of a program; complete when its requirements and its predecessor are."""
 
-    program = models.ForeignKey(Program, models.CASCADE, related_name="stages")
+    program = models.ForeignKey("programs.Program", models.CASCADE, related_name="stages")
     key = models.SlugField(max_length=80, help_text="Stable key used by the loader.")
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=160)
@@ -114,38 +92,6 @@ class Requirement(TimeStampedModel):
     @property
     def modality_labels(self) -> list[str]:
         return [Modality(m).label for m in self.modalities]
-
-
-class EnrollmentQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(active=True)
-
-
-class Enrollment(TimeStampedModel):
-    """A trainee in a program, with the supervisors who may verify their entries."""
-
-    trainee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="enrollments"
-    )
-    program = models.ForeignKey(Program, models.PROTECT, related_name="enrollments")
-    start_date = models.DateField()
-    supervisors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="supervised_enrollments", blank=True
-    )
-    active = models.BooleanField(default=True)
-
-    objects = EnrollmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["program", "trainee"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["trainee", "program"], name="curriculum_enrollment_one_per_program"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.trainee} in {self.program}"
 
 
 class ObservedAssessment(TimeStampedModel):

@@ -30,8 +30,9 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from procedures.models import Entry, Modality
+from programs.models import Enrollment
 
-from .models import Enrollment, ObservedAssessment, ProgressSnapshot, Requirement, Stage
+from .models import ObservedAssessment, ProgressSnapshot, Requirement, Stage
 
 
 @dataclass

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry, EntryEvent, Modality
+from programs.access import get_enrollment
+from programs.models import Enrollment, Program
 
-from .access import get_enrollment
 from .forms import AssessmentForm
-from .models import Enrollment, ObservedAssessment, Program
+from .models import ObservedAssessment
 from .progress import invalidate, progress_for
 
 CHART_MONTHS = 12

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from curriculum.loader import load_curriculum  # noqa: E402
-from curriculum.models import Enrollment, Program  # noqa: E402
+from programs.models import Enrollment, Program  # noqa: E402
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "load-test-password-1")
 TRAINEES = int(os.environ.get("LOAD_TRAINEES", "40"))

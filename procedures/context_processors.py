@@ -1,29 +1,8 @@
 """Navigation facts for base.html, computed once per request (templates never query)."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
-
-from curriculum.models import Enrollment, Program
+from programs.access import roles
 
 from .models import Entry
-
-
-def roles(user) -> dict:
-    """{"is_trainee", "is_supervisor", "is_director"} for `user`, in one query."""
-    flags = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            is_trainee=Exists(Enrollment.objects.filter(trainee=OuterRef("pk"), active=True)),
-            is_supervisor=Exists(
-                Enrollment.objects.filter(supervisors=OuterRef("pk"), active=True)
-            ),
-            is_director=Exists(Program.objects.filter(directors=OuterRef("pk"))),
-        )
-        .values("is_trainee", "is_supervisor", "is_director")
-        .first()
-    )
-    return flags or {"is_trainee": False, "is_supervisor": False, "is_director": False}
 
 
 def navigation(request) -> dict:

@@ -6,13 +6,12 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from programs.access import (
+    actively_supervised_trainees,
+    directed_trainees,
+    supervised_trainees,
+)
+from programs.models import TimeStampedModel
 
 
 class Modality(models.TextChoices):
@@ -110,10 +109,8 @@ class EntryQuerySet(models.QuerySet):
             return self.none()
         # No exception for staff or superusers: relations decide access (DESIGN §2); the
         # admin is where staff read everything.
-        from curriculum.models import Enrollment
-
-        supervised = Enrollment.objects.filter(supervisors=user).values("trainee")
-        directed = Enrollment.objects.filter(program__directors=user).values("trainee")
+        supervised = supervised_trainees(user)
+        directed = directed_trainees(user)
         return self.filter(
             Q(trainee=user)
             | (
@@ -128,9 +125,7 @@ class EntryQuerySet(models.QuerySet):
     def awaiting(self, supervisor):
         """Entries submitted to `supervisor` by trainees whose active enrollment names
         them, oldest submission first: the Sign-off queue."""
-        from curriculum.models import Enrollment
-
-        mine = Enrollment.objects.filter(supervisors=supervisor, active=True).values("trainee")
+        mine = actively_supervised_trainees(supervisor)
         return self.filter(
             status=Entry.Status.SUBMITTED, supervisor=supervisor, trainee__in=mine
         ).order_by("submitted_at", "id")

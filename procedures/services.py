@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curriculum.progress import invalidate
+from programs.models import Enrollment
 
 from .models import Entry, EntryEvent, Signature
 
@@ -179,8 +180,6 @@ def entry_submit(*, entry: Entry, by) -> Entry:
 def _lock_for_decision(entry_id: int, supervisor, expected_submission: int | None = None) -> Entry:
     """Lock and return the entry if it is Submitted to `supervisor`, who supervises its
     trainee; otherwise raise EntryAlreadyDecided (it moved on) or PermissionDenied."""
-    from curriculum.models import Enrollment
-
     entry = Entry.objects.select_for_update().filter(pk=entry_id).first()
     if entry is None:
         raise PermissionDenied("no such entry")

@@ -18,8 +18,8 @@ from django.utils import timezone
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from curriculum.loader import load_curriculum  # noqa: E402
-from curriculum.models import Enrollment, Program  # noqa: E402
 from curriculum.progress import clear_curriculum_cache  # noqa: E402
+from programs.models import Enrollment, Program  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 
 

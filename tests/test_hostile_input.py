@@ -11,9 +11,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curriculum.models import Enrollment, ObservedAssessment
+from curriculum.models import ObservedAssessment
 from procedures.forms import EntryForm
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature
+from programs.models import Enrollment
 from tests.factories import EntryFactory
 
 EXAMPLES = settings(

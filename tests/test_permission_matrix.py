@@ -38,8 +38,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
-from curriculum.models import Enrollment, ObservedAssessment, Program
+from curriculum.models import ObservedAssessment
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature
+from programs.models import Enrollment, Program
 from tests.factories import EntryFactory, UserFactory
 
 USERS = ["anonymous", "alice", "charlie", "bob", "dave", "diana", "other_director", "admin"]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from ..context_processors import roles
+from programs.access import roles
+
 from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history

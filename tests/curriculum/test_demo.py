@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from curriculum.models import Enrollment
 from procedures.models import Entry
+from programs.models import Enrollment
 
 
 def test_refuses_without_debug(program, settings):

@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from curriculum.loader import DEFAULT_PATH, load_curriculum
-from curriculum.models import Program, Requirement, Stage
+from curriculum.models import Requirement, Stage
 from procedures.models import Injectate, ProcedureType
+from programs.models import Program
 
 pytestmark = pytest.mark.django_db
 

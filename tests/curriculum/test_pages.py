@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum.models import Enrollment, ObservedAssessment, Program
+from curriculum.models import ObservedAssessment
 from curriculum.progress import clear_curriculum_cache, invalidate
 from procedures.models import Entry
 from procedures.services import entry_sign_off
+from programs.models import Enrollment, Program
 from tests.factories import EntryFactory, UserFactory
 
 

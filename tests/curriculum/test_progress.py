@@ -24,17 +24,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from curriculum.loader import DEFAULT_PATH, load_curriculum
-from curriculum.models import (
-    Enrollment,
-    ObservedAssessment,
-    Program,
-    ProgressSnapshot,
-    Requirement,
-    Stage,
-)
+from curriculum.models import ObservedAssessment, ProgressSnapshot, Requirement, Stage
 from curriculum.progress import clear_curriculum_cache, invalidate, progress_for
 from procedures.models import Entry, Injectate, ProcedureType
 from procedures.services import entry_return, entry_sign_off
+from programs.models import Enrollment, Program
 from tests.factories import EntryFactory, UserFactory
 
 SIGNED_OFF = Entry.Status.SIGNED_OFF

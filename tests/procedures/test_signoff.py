@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum.models import Enrollment
 from procedures import services
 from procedures.models import Entry, EntryEvent, Injectate, ProcedureType, Signature
 from procedures.services import EntryAlreadyDecided, content_hash, entry_return, submission_token
+from programs.models import Enrollment
 from tests.factories import EntryFactory, UserFactory
 
 SIGN_OFF = {"autonomy": "4", "comment": "Good needle control."}

@@ -16,9 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from curriculum.models import Enrollment, ObservedAssessment, Program
+from curriculum.models import ObservedAssessment
 from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
 from procedures.services import build_event, content_hash
+from programs.models import Enrollment, Program
 
 PASSWORD = "precept-demo"
 PROGRAM_SLUG = "interventional-orthopedics"

@@ -1,0 +1,34 @@
+from django import forms
+from django.contrib import admin
+
+from .models import Enrollment, Program
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    filter_horizontal = ["directors"]
+
+
+class EnrollmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["trainee", "program", "start_date", "supervisors", "active"]
+
+    def clean(self):
+        data = super().clean()
+        trainee, supervisors = data.get("trainee"), data.get("supervisors")
+        if trainee and supervisors and trainee in supervisors:
+            self.add_error("supervisors", "A trainee cannot be their own supervisor.")
+        return data
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    form = EnrollmentAdminForm
+    list_display = ["trainee", "program", "start_date", "active"]
+    list_filter = ["program", "active"]
+    search_fields = ["trainee__username", "trainee__first_name", "trainee__last_name"]
+    autocomplete_fields = ["trainee"]
+    filter_horizontal = ["supervisors"]

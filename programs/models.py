@@ -1,0 +1,66 @@
+"""Who belongs where: programs, their directors, and enrollments with their supervisors.
+
+This app is the bottom of the domain (`accounts ← programs ← procedures ← curriculum`):
+the logbook asks it who may see an entry, the curriculum hangs its stages on a program.
+It imports neither of them.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Program(TimeStampedModel):
+    """A training program; its directors see its whole cohort."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    directors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="directed_programs"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Enrollment(TimeStampedModel):
+    """A trainee in a program, with the supervisors who may verify their entries."""
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="enrollments"
+    )
+    program = models.ForeignKey(Program, models.PROTECT, related_name="enrollments")
+    start_date = models.DateField()
+    supervisors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="supervised_enrollments", blank=True
+    )
+    active = models.BooleanField(default=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["program", "trainee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "program"], name="programs_enrollment_one_per_program"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.trainee} in {self.program}"
