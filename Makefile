@@ -42,6 +42,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(PROD) $(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -16,7 +16,6 @@ from procedures.models import Entry, Injectate, Modality, ProcedureType, Side
 from programs.models import Program
 
 from .models import Requirement, Stage
-from .progress import invalidate_all
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "default_curriculum.toml"
 
@@ -51,7 +50,6 @@ def _sync(model: type[models.Model], lookup: dict, values: dict, stats: Counter)
 def _sync_m2m(owner, manager, wanted: list, stats: Counter, label: str) -> None:
     if {o.pk for o in manager.all()} != {o.pk for o in wanted}:
         manager.set(wanted)
-        owner.save(update_fields=["updated_at"])  # the progress engine's cache key
         stats[f"{label} updated"] += 1
 
 
@@ -106,8 +104,6 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             stats,
         )
         _load_stages(program, prow.get("stages", []), types, injectates, stats)
-    if any(stats.values()):
-        invalidate_all()  # stored progress counts were computed against the old rules
     return stats
 
 

@@ -139,18 +139,25 @@ class ObservedAssessment(TimeStampedModel):
 
 
 class ProgressSnapshot(models.Model):
-    """An enrollment's stored counts: {requirement id: [done, pending]}, where "done" is
-    the signed-off entries (or assessments) that count and "pending" those submitted.
+    """An enrollment's stored counts, a cache and never the record.
 
-    A cache, never the record: `curriculum.progress` rebuilds it when it is missing, when
-    it lacks a requirement, or when it was computed before today (recency windows move
-    with the date); every transition of a trainee's entries or assessments deletes it.
-    One row per enrollment, so a cohort of any realistic size is rebuilt in one INSERT.
+    `counts` maps a requirement id to `[done, pending]`, where "done" is the signed-off
+    entries (or assessments) that count and "pending" the submitted ones; for a
+    requirement with a recency window it maps to `{"d": [[day, n], ...], "p": [...]}`,
+    the counts per date performed (as `date.toordinal()`) of the dates that may still
+    fall in the window, so that the count on any later day is a sum and the passing of a
+    day never forces a rebuild.
+
+    It is right by construction: it records the `Enrollment.record_version` and
+    `Program.curriculum_version` it was computed at (both bumped by database triggers on
+    every write), and `curriculum.progress` recomputes it whenever either differs.
     """
 
     enrollment = models.OneToOneField(Enrollment, models.CASCADE, related_name="progress_snapshot")
     counts = models.JSONField()
     computed_on = models.DateField()
+    record_version = models.BigIntegerField(default=0)
+    curriculum_version = models.BigIntegerField(default=0)
 
     def __str__(self):
         return f"Progress of {self.enrollment} on {self.computed_on}"

@@ -12,13 +12,18 @@ that would match. A requirement of kind "assessments" counts observed assessment
 is met **and** the stage before it is complete; the current stage is the first
 incomplete one.
 
-Counters, not compute-on-read: the counts come from two aggregate queries per program
-(entries and assessments, grouped by trainee, one conditional COUNT per requirement) and
-are stored in one ProgressSnapshot row per enrollment. Pages read the snapshots; a
-trainee's snapshot is deleted whenever one of their entries or assessments changes, and
-rebuilt on the next read; snapshots computed before today are rebuilt too, because
-recency windows move with the date. A cohort page therefore reads 60 small rows instead
-of aggregating 180,000 entries.
+Counters, not compute-on-read: the counts come from aggregate queries (entries and
+assessments, grouped by trainee, one conditional COUNT per requirement) and are stored in
+one ProgressSnapshot row per enrollment. A cohort page therefore reads 60 small rows
+instead of aggregating 180,000 entries.
+
+Never stale, by construction rather than by remembering: database triggers bump
+`Enrollment.record_version` on every write of a trainee's entries, injectates, signatures
+or assessments, and `Program.curriculum_version` on every write of its stages and
+requirements, whatever the path (pages, admin, shell, raw SQL). A snapshot records both
+versions; one that differs is recomputed on the next read, for that trainee only.
+Recency windows are stored as counts per day, so the date moving on changes a sum, not
+the snapshot: no daily rebuild.
 """
 
 from collections import defaultdict
@@ -26,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from procedures.models import Entry, Modality
-from programs.models import Enrollment
+from programs.models import Enrollment, Program
 
 from .models import ObservedAssessment, ProgressSnapshot, Requirement, Stage
 
@@ -146,31 +151,20 @@ def clear_curriculum_cache() -> None:
     _structure_cache.clear()
 
 
-def _structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
-    """Stages and requirements of these programs, with each requirement's procedure-type
-    and injectate ids in `type_ids` and `injectate_ids`.
+def _structure(versions: dict[int, int]) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
+    """Stages and requirements of these programs ({program id: curriculum version}), with
+    each requirement's procedure-type and injectate ids in `type_ids` and `injectate_ids`.
 
-    The curriculum changes rarely, so it is kept per process and checked with one query:
-    the number and latest `updated_at` of stages and requirements (every save, in the
-    admin or by the loader, touches `updated_at`; the loader also touches a requirement
-    whose procedure types or injectates it changes). Four more queries when it changed.
+    Kept per process, keyed by the programs' `curriculum_version`s, which database
+    triggers bump on every write of a stage, a requirement or their lists (admin, loader,
+    shell alike): no query when the version is known, four when it changed.
     """
-    key = frozenset(program_ids)
-    version = tuple(
-        Requirement.objects.filter(stage__program_id__in=key)
-        .aggregate(
-            n=Count("id"),
-            stages=Count("stage", distinct=True),
-            latest=Max("updated_at"),
-            stage_latest=Max("stage__updated_at"),
-        )
-        .values()
-    )
+    key = frozenset(versions)
     cached = _structure_cache.get(key)
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == versions:
         return cached[1]
     structure = _load_structure(key)
-    _structure_cache[key] = (version, structure)
+    _structure_cache[key] = (dict(versions), structure)
     return structure
 
 
@@ -237,10 +231,46 @@ def _assessment_match(requirement: Requirement, today: date) -> Q:
     return q
 
 
+def _aggregate(
+    queryset, requirements, day_field: str, annotations: dict, counts: dict, today: date
+) -> None:
+    """Run one aggregate of `queryset` and put its cells into `counts`.
+
+    Requirements without a recency window get their (done, pending) per trainee.
+    With windows, the rows are grouped by trainee and by `day_field` as well, and each
+    windowed requirement gets {"d": [[day, n], ...], "p": [...]}: one query either way.
+    """
+    plain = [r for r in requirements if not r.recency_days]
+    windowed = [r for r in requirements if r.recency_days]
+    if plain:
+        names = {k: v for r in plain for k, v in annotations.items() if k[1:] == str(r.pk)}
+        for row in queryset.order_by().values("trainee_id").annotate(**names):
+            for r in plain:
+                counts[row["trainee_id"], r.pk] = [row[f"d{r.pk}"], row.get(f"p{r.pk}", 0)]
+    if windowed:
+        names = {k: v for r in windowed for k, v in annotations.items() if k[1:] == str(r.pk)}
+        oldest = today - timedelta(days=max(r.recency_days for r in windowed))
+        rows = (
+            queryset.filter(**{f"{day_field}__gte": oldest})
+            .order_by()
+            .values("trainee_id", day_field)
+            .annotate(**names)
+        )
+        for row in rows:
+            day = row[day_field].toordinal()
+            for r in windowed:
+                cell = counts.setdefault((row["trainee_id"], r.pk), {"d": [], "p": []})
+                for kind in "dp":
+                    n = row.get(f"{kind}{r.pk}", 0)
+                    if n:
+                        cell[kind].append([day, n])
+
+
 def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
-    """{(trainee_id, requirement_id): (done, pending)} for these trainees, computed in
-    the database: one aggregate over entries and one over assessments, grouped by trainee,
-    whatever the number of entries."""
+    """{(trainee_id, requirement_id): [done, pending], or per-day counts for a recency
+    window} for these trainees, computed in the database: for entries and for
+    assessments, one aggregate grouped by trainee (and one grouped by trainee and day when
+    a requirement has a window), whatever the number of entries."""
     counts = {}
     entry_reqs = [r for r in requirements if r.kind == Requirement.Kind.ENTRIES]
     if entry_reqs:
@@ -252,55 +282,57 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
                 done &= Q(autonomy__gte=r.min_autonomy)
             annotations[f"d{r.pk}"] = Count("pk", filter=done)
             annotations[f"p{r.pk}"] = Count("pk", filter=match & Q(status=Entry.Status.SUBMITTED))
-        rows = (
-            Entry.objects.filter(
-                trainee_id__in=trainee_ids,
-                status__in=[Entry.Status.SIGNED_OFF, Entry.Status.SUBMITTED],
-            )
-            .order_by()
-            .values("trainee_id")
-            .annotate(**annotations)
+        entries = Entry.objects.filter(
+            trainee_id__in=trainee_ids,
+            status__in=[Entry.Status.SIGNED_OFF, Entry.Status.SUBMITTED],
         )
-        for row in rows:
-            for r in entry_reqs:
-                counts[row["trainee_id"], r.pk] = (row[f"d{r.pk}"], row[f"p{r.pk}"])
+        _aggregate(entries, entry_reqs, "performed_on", annotations, counts, today)
     dops_reqs = [r for r in requirements if r.kind == Requirement.Kind.ASSESSMENTS]
     if dops_reqs:
         annotations = {
             f"d{r.pk}": Count("pk", filter=_assessment_match(r, today)) for r in dops_reqs
         }
-        rows = (
-            ObservedAssessment.objects.filter(trainee_id__in=trainee_ids)
-            .order_by()
-            .values("trainee_id")
-            .annotate(**annotations)
-        )
-        for row in rows:
-            for r in dops_reqs:
-                counts[row["trainee_id"], r.pk] = (row[f"d{r.pk}"], 0)
+        assessments = ObservedAssessment.objects.filter(trainee_id__in=trainee_ids)
+        _aggregate(assessments, dops_reqs, "observed_on", annotations, counts, today)
     return counts
 
 
 # --- Stored counts ---------------------------------------------------------------------------
 
 
-def invalidate(trainee_id: int) -> None:
-    """Forget a trainee's stored counts (one query); the next read rebuilds them. Call it
-    in the same transaction as any change to their entries or assessments."""
-    ProgressSnapshot.objects.filter(enrollment__trainee_id=trainee_id).delete()
+def _stored(value, requirement: Requirement, today: date) -> tuple[int, int]:
+    """(done, pending) on `today` from a snapshot's value for `requirement`: the pair
+    itself, or for a recency window the sum of the per-day counts still inside it."""
+    if isinstance(value, dict):
+        since = (today - timedelta(days=requirement.recency_days)).toordinal()
+        return (
+            sum(n for day, n in value["d"] if day >= since),
+            sum(n for day, n in value["p"] if day >= since),
+        )
+    return tuple(value)
 
 
-def invalidate_all() -> None:
-    """After a curriculum change every stored count may be wrong."""
-    ProgressSnapshot.objects.all().delete()
-
-
-def _rebuild(enrollments: list[Enrollment], requirements: list[Requirement], today: date) -> dict:
-    """Count for these enrollments (one program) and store their snapshots: the two
-    aggregates, one DELETE and one INSERT (per 249 enrollments on SQLite)."""
+def _rebuild(
+    enrollments: list[Enrollment],
+    requirements: list[Requirement],
+    today: date,
+    curriculum_version: int,
+) -> dict:
+    """Count for these enrollments (one program) and store their snapshots: the versions
+    (read first, so that a write racing with the count leaves the snapshot older than the
+    record, never newer), the aggregates, one DELETE and one INSERT."""
+    versions = dict(
+        Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).values_list(
+            "pk", "record_version"
+        )
+    )
     counts = count(requirements, [e.trainee_id for e in enrollments], today)
+    empty = {"d": [], "p": []}
     snapshots = {
-        e.pk: {str(r.pk): list(counts.get((e.trainee_id, r.pk), (0, 0))) for r in requirements}
+        e.pk: {
+            str(r.pk): counts.get((e.trainee_id, r.pk), empty if r.recency_days else [0, 0])
+            for r in requirements
+        }
         for e in enrollments
     }
     try:
@@ -308,33 +340,62 @@ def _rebuild(enrollments: list[Enrollment], requirements: list[Requirement], tod
             ProgressSnapshot.objects.filter(enrollment__in=enrollments).delete()
             ProgressSnapshot.objects.bulk_create(
                 [
-                    ProgressSnapshot(enrollment=e, counts=snapshots[e.pk], computed_on=today)
+                    ProgressSnapshot(
+                        enrollment=e,
+                        counts=snapshots[e.pk],
+                        computed_on=today,
+                        record_version=versions.get(e.pk, 0),
+                        curriculum_version=curriculum_version,
+                    )
                     for e in enrollments
                 ]
             )
     except IntegrityError:
-        pass  # a concurrent request stored the same counts first; ours are still right
+        pass  # a concurrent request stored its counts first; ours are still right to show
     return snapshots
 
 
 def progress_for(enrollments: list[Enrollment], today: date | None = None) -> dict[int, Progress]:
     """{enrollment.pk: Progress} for these enrollments.
 
-    Two queries when the curriculum is cached and the snapshots fresh (the curriculum's
-    version, the snapshots); four more when the curriculum changed; four more per program
-    whose snapshots must be rebuilt (two aggregates, a DELETE and an INSERT). Never a
-    query per entry or per trainee.
+    Two queries when nothing changed (the programs' curriculum versions; the snapshots
+    joined with their enrollments' record versions); four more when the curriculum
+    changed; for each program with changed trainees, four more (their versions, the
+    aggregates over **those trainees' rows only**, a DELETE and an INSERT). The passing
+    of days never rebuilds anything: recency windows are summed from per-day counts.
+    Never a query per entry or per trainee.
     """
     today = today or timezone.localdate()
     if not enrollments:
         return {}
     program_ids = {e.program_id for e in enrollments}
-    structure = _structure(program_ids)
-    snapshots = dict(
-        ProgressSnapshot.objects.filter(enrollment__in=enrollments, computed_on=today).values_list(
-            "enrollment_id", "counts"
-        )
+    versions = dict(
+        Program.objects.filter(pk__in=program_ids).values_list("pk", "curriculum_version")
     )
+    structure = _structure(versions)
+    program_of = {e.pk: e.program_id for e in enrollments}
+    snapshots = {}
+    for (
+        enrollment_id,
+        counts,
+        stored_record,
+        stored_curriculum,
+        on,
+        record,
+    ) in ProgressSnapshot.objects.filter(enrollment__in=enrollments).values_list(
+        "enrollment_id",
+        "counts",
+        "record_version",
+        "curriculum_version",
+        "computed_on",
+        "enrollment__record_version",
+    ):
+        if (
+            stored_record == record
+            and stored_curriculum == versions[program_of[enrollment_id]]
+            and on <= today  # a clock set back would see counts from its future
+        ):
+            snapshots[enrollment_id] = counts
     for program_id in program_ids:
         requirements = [r for _, reqs in structure[program_id] for r in reqs]
         wanted = {str(r.pk) for r in requirements}
@@ -344,17 +405,18 @@ def progress_for(enrollments: list[Enrollment], today: date | None = None) -> di
             if e.program_id == program_id and set(snapshots.get(e.pk, ())) != wanted
         ]
         if stale and requirements:
-            snapshots.update(_rebuild(stale, requirements, today))
+            snapshots.update(_rebuild(stale, requirements, today, versions[program_id]))
 
     result = {}
     for enrollment in enrollments:
         progress = Progress(enrollment=enrollment)
+        stored = snapshots.get(enrollment.pk, {})
         previous_complete = True
         for stage, requirements in structure[enrollment.program_id]:
             stage_progress = StageProgress(
                 stage=stage,
                 requirements=[
-                    RequirementProgress(r, *snapshots.get(enrollment.pk, {}).get(str(r.pk), (0, 0)))
+                    RequirementProgress(r, *_stored(stored.get(str(r.pk), (0, 0)), r, today))
                     for r in requirements
                 ],
             )

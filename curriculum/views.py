@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import CharField, Count, Min
 from django.db.models.functions import Cast, Substr
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +20,7 @@ from programs.models import Enrollment, Program
 
 from .forms import AssessmentForm
 from .models import ObservedAssessment
-from .progress import invalidate, progress_for
+from .progress import progress_for
 
 CHART_MONTHS = 12
 # Only what "recent activity" shows: the full entry and user rows are wide.
@@ -273,12 +272,10 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AssessmentForm(request.POST, trainee=trainee)
         if form.is_valid():
-            with transaction.atomic():
-                assessment = form.save(commit=False)
-                assessment.trainee = trainee
-                assessment.assessor = request.user
-                assessment.save()
-                invalidate(trainee.pk)
+            assessment = form.save(commit=False)
+            assessment.trainee = trainee
+            assessment.assessor = request.user
+            assessment.save()
             messages.success(request, f"Observed assessment recorded for {trainee.display_name}.")
             return redirect("curriculum:trainee_progress", pk=enrollment.pk)
     else:

@@ -131,6 +131,10 @@ class EntryQuerySet(models.QuerySet):
         ).order_by("submitted_at", "id")
 
 
+class SignedRevisionFrozen(Exception):
+    """Refused: saving would change a signed-off revision in place."""
+
+
 class EntryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
@@ -322,6 +326,44 @@ class Entry(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("procedures:entry_detail", args=[self.pk])
+
+    # --- The guard: a signed-off revision is never changed in place ------------------------
+    # The same rule holds in the database (a trigger, migration 0005) for paths that never
+    # load an instance (queryset.update, raw SQL); here it fails early and plainly.
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        loaded = dict(zip(field_names, values, strict=True))
+        instance._stored = (loaded.get("status"), loaded.get("revision"))
+        return instance
+
+    @property
+    def loaded_state(self) -> tuple:
+        """(status, revision) as this instance last read or wrote them; (None, None) if new."""
+        return getattr(self, "_stored", (None, None))
+
+    def frozen_change(self) -> str:
+        """Why saving this instance would change a signed-off revision in place, or ""."""
+        status, revision = getattr(self, "_stored", (None, None))
+        if status != EntryStatus.SIGNED_OFF:
+            return ""
+        if self.status == EntryStatus.SUBMITTED and self.revision == revision + 1:
+            return ""  # a correction: revision n + 1, back to its supervisor
+        return (
+            "A signed-off entry is never changed in place: its signature covers what was "
+            "signed. Correct it in the Logbook (a new revision goes back for sign-off)."
+        )
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._stored = (self.status, self.revision)
+
+    def save(self, *args, **kwargs):
+        if why := self.frozen_change():
+            raise SignedRevisionFrozen(why)
+        super().save(*args, **kwargs)
+        self._stored = (self.status, self.revision)
 
     def can_edit(self, user) -> bool:
         """Only the trainee edits: a draft or returned entry in place; a signed-off entry

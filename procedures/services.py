@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum.progress import invalidate
 from programs.models import Enrollment
 
 from .models import Entry, EntryEvent, Signature
@@ -51,8 +50,9 @@ class EntryAlreadyDecided(Exception):
 
 
 class EntryChanged(Exception):
-    """The trainee resubmitted the entry after the supervisor opened it: a signature must
-    cover what the supervisor saw, so nothing is decided."""
+    """The entry changed after the page was opened: the trainee resubmitted it after the
+    supervisor opened it (a signature must cover what the supervisor saw), or it was
+    decided or submitted while the trainee edited it. Nothing is written."""
 
 
 def submission_token(entry: Entry) -> int | None:
@@ -72,10 +72,24 @@ def refuse(user, action: str, entry_id, reason: str) -> None:
     )
 
 
-def content_hash(entry: Entry) -> str:
-    """SHA-256 of the entry's content and injectates, as a supervisor signs it."""
-    data = {name: str(getattr(entry, name)) for name in CONTENT_FIELDS}
-    data["injectates"] = sorted(entry.injectates.values_list("pk", flat=True))
+def _canonical(entry: Entry, name: str) -> str:
+    value = getattr(entry, name)
+    field = Entry._meta.get_field(name.removesuffix("_id"))
+    if value is not None and isinstance(field, models.DecimalField):
+        return f"{value:.{field.decimal_places}f}"
+    return str(value)
+
+
+def content_hash(entry: Entry, injectate_ids=None) -> str:
+    """SHA-256 of the entry's content and injectates, as a supervisor signs it.
+
+    `injectate_ids`, when the caller already holds them, saves the query for them.
+    Decimals are written with their field's places, as the database returns them, so an
+    entry built in memory hashes like the same entry read back."""
+    data = {name: _canonical(entry, name) for name in CONTENT_FIELDS}
+    if injectate_ids is None:
+        injectate_ids = entry.injectates.values_list("pk", flat=True)
+    data["injectates"] = sorted(injectate_ids)
     data["trainee_id"] = entry.trainee_id
     data["revision"] = entry.revision
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -100,8 +114,8 @@ def build_event(
 
 
 def _record(entry: Entry, actor, action, from_status: str, comment: str = "") -> EntryEvent:
-    """Record a transition; the trainee's stored progress counts are now out of date."""
-    invalidate(entry.trainee_id)
+    """Record a transition. (Stored progress needs no telling: the database bumps the
+    trainee's record version on every write of an entry.)"""
     event = build_event(entry, actor, action, from_status, comment=comment)
     event.save()
     return event
@@ -126,16 +140,30 @@ def _notify_supervisor(entry: Entry) -> None:
     )
 
 
+def _lock_unchanged(entry: Entry) -> None:
+    """Lock the entry's row and check it is still as `entry` was read; else EntryChanged.
+
+    The page was opened, and its form checked, outside this transaction: if the entry
+    moved on since (signed off, or submitted from another tab), writing would overwrite
+    what someone else decided."""
+    now = Entry.objects.select_for_update().filter(pk=entry.pk).values_list("status", "revision")
+    if now.first() != entry.loaded_state:
+        raise EntryChanged
+
+
 @transaction.atomic
 def entry_save(*, form, trainee, submit: bool) -> Entry:
     """Save a valid EntryForm for `trainee`: a new entry, an edit of a Draft or Returned
     one, or a correction of a Signed-off one.
 
     With `submit`, the entry goes to its supervisor (the form was validated with
-    `submitting=True`). A correction is always submitted and starts a new revision, so
+    `submitting=True`). Raises EntryChanged, writing nothing, if the stored entry is no
+    longer in the status and revision the form was opened on. A correction is always submitted and starts a new revision, so
     the signature of the old revision stays true to what was signed.
     """
     entry = form.save(commit=False)
+    if entry.pk is not None:
+        _lock_unchanged(entry)
     previous = entry.status if entry.pk else None
     if previous is None:
         entry.trainee = trainee
@@ -168,6 +196,7 @@ def entry_submit(*, entry: Entry, by) -> Entry:
     The caller has checked that `by` is the trainee, the entry is Draft or Returned, and
     that it passes the form's rules with `submitting=True`.
     """
+    _lock_unchanged(entry)
     previous = entry.status
     entry.status = Entry.Status.SUBMITTED
     entry.submitted_at = timezone.now()

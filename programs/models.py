@@ -26,6 +26,10 @@ class Program(TimeStampedModel):
     directors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="directed_programs"
     )
+    # Bumped by database triggers whenever a stage or requirement of this program (or a
+    # requirement's procedure types or injectates) is written, by any path; stored
+    # progress computed against another version is recomputed. Never set by code.
+    curriculum_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -51,6 +55,10 @@ class Enrollment(TimeStampedModel):
         settings.AUTH_USER_MODEL, related_name="supervised_enrollments", blank=True
     )
     active = models.BooleanField(default=True)
+    # Bumped by database triggers whenever the trainee's record changes (an entry, its
+    # injectates, a signature, an observed assessment), by any path, in the same
+    # transaction; stored progress computed at another version is recomputed.
+    record_version = models.BigIntegerField(default=0, editable=False)
 
     objects = EnrollmentQuerySet.as_manager()
 

@@ -19,7 +19,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
-from ..services import entry_save, entry_submit, refuse, submission_token
+from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from .access import get_entry
 
 PAGE_SIZE = 25
@@ -212,12 +212,28 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         submitting = correcting or request.POST.get("action") == "submit"
         form = EntryForm(request.POST, instance=entry, trainee=request.user, submitting=submitting)
         if form.is_valid():
-            entry = _save_from_form(request, form)
+            try:
+                entry = _save_from_form(request, form)
+            except EntryChanged:
+                return _changed_while_editing(request, form, pk)
             return redirect(entry)
         _log_self_supervision(request, pk)
     else:
         form = EntryForm(instance=entry, trainee=request.user)
     return _render_form(request, form, entry)
+
+
+def _changed_while_editing(request: HttpRequest, form: EntryForm, pk: int) -> HttpResponse:
+    """Nothing was saved: the entry moved on (decided, or submitted from another tab) after
+    this form was opened. Show the form again with what was typed, and say what happened."""
+    current = get_entry(request, pk)
+    form.add_error(
+        None,
+        f"Nothing was saved: this entry changed while you were editing it (it is now "
+        f"{current.get_status_display()}). What you typed is below; open the entry to see it.",
+    )
+    refuse(request.user, "edit", pk, f"stale form; status now {current.status}")
+    return _render_form(request, form, current)
 
 
 @require_POST
@@ -229,7 +245,11 @@ def entry_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "This entry needs more before it can be submitted.")
         return _render_form(request, form, entry)
-    entry_submit(entry=entry, by=request.user)
+    try:
+        entry_submit(entry=entry, by=request.user)
+    except EntryChanged:
+        messages.warning(request, "Nothing changed: this entry was already submitted.")
+        return redirect(entry)
     messages.success(request, "Submitted for sign-off.")
     return redirect(entry)
 

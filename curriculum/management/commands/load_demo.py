@@ -14,11 +14,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from curriculum.models import ObservedAssessment
-from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType, Signature
-from procedures.services import build_event, content_hash
+from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType
+from procedures.services import build_event, entry_return, entry_sign_off, submission_token
 from programs.models import Enrollment, Program
 
 PASSWORD = "precept-demo"
@@ -75,7 +76,10 @@ class Command(BaseCommand):
             program = Program.objects.get(slug=PROGRAM_SLUG)
         except Program.DoesNotExist as exc:
             raise CommandError("Load the curriculum first: manage.py load_curriculum") from exc
-        with transaction.atomic():
+        # The demo's decisions go through the real services, which mail the trainee on a
+        # return: nobody is waiting for those messages.
+        quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        with quiet, transaction.atomic():
             users = self._ensure_accounts()
             self._ensure_program_roles(program, users)
             created = self._ensure_entries(
@@ -188,22 +192,21 @@ class Command(BaseCommand):
                 rows.append((entry, drugs))
         rows.sort(key=lambda row: row[0].performed_on)
         # Oldest entries are signed off; recent ones wait for sign-off; a few are returned
-        # or still drafts, so every page has something real to show.
+        # or still drafts, so every page has something real to show. All but the drafts
+        # are saved as submitted; the supervisor's decisions then go through the real
+        # services, so signatures and events are exactly what the app itself makes.
+        decisions = {}
         for i, (entry, _) in enumerate(rows):
             from_end = len(rows) - i
             if from_end <= 4:
                 entry.status = Entry.Status.DRAFT
-            elif from_end <= 16:
-                entry.status = Entry.Status.SUBMITTED
-            elif from_end <= 19:
-                entry.status = Entry.Status.RETURNED
-            else:
-                entry.status = Entry.Status.SIGNED_OFF
-                entry.autonomy = rng.choice([3, 4, 4, 5])
-            if entry.status != Entry.Status.DRAFT:
-                entry.submitted_at = timezone.now() - timedelta(
-                    days=(today - entry.performed_on).days
-                )
+                continue
+            entry.status = Entry.Status.SUBMITTED
+            entry.submitted_at = timezone.now() - timedelta(days=(today - entry.performed_on).days)
+            if 16 < from_end <= 19:
+                decisions[i] = "return"
+            elif from_end > 19:
+                decisions[i] = rng.choice([3, 4, 4, 5])
         Entry.objects.bulk_create([entry for entry, _ in rows])
         links = [
             Entry.injectates.through(entry_id=entry.pk, injectate_id=injectates[slug].pk)
@@ -211,12 +214,29 @@ class Command(BaseCommand):
             for slug in drugs
         ]
         Entry.injectates.through.objects.bulk_create(links)
-        self._record_decisions([entry for entry, _ in rows], trainee, supervisor, rng)
+        self._record_submissions([entry for entry, _ in rows], trainee)
+        for i, decision in decisions.items():
+            entry = rows[i][0]
+            token = submission_token(entry)
+            if decision == "return":
+                entry_return(
+                    entry_id=entry.pk,
+                    supervisor=supervisor,
+                    comment="Please add the injectates and check the levels.",
+                    expected_submission=token,
+                )
+            else:
+                entry_sign_off(
+                    entry_id=entry.pk,
+                    supervisor=supervisor,
+                    autonomy=decision,
+                    expected_submission=token,
+                )
         return len(rows)
 
-    def _record_decisions(self, entries, trainee, supervisor, rng) -> None:
-        """Events and signatures, as if each entry had gone through the real flow."""
-        events, signatures = [], []
+    def _record_submissions(self, entries, trainee) -> None:
+        """The trainee's own events (created, submitted), dated when the work was done."""
+        events = []
         Action, Status = EntryEvent.Action, Entry.Status
         for entry in entries:
             created = timezone.now() - timedelta(
@@ -225,41 +245,15 @@ class Command(BaseCommand):
             events.append(
                 build_event(entry, trainee, Action.CREATED, "", to_status=Status.DRAFT, at=created)
             )
-            if entry.status == Status.DRAFT:
-                continue
-            submitted = Status.SUBMITTED
-            events.append(
-                build_event(
-                    entry,
-                    trainee,
-                    Action.SUBMITTED,
-                    Status.DRAFT,
-                    to_status=submitted,
-                    at=entry.submitted_at,
-                )
-            )
-            decided = entry.submitted_at + timedelta(days=rng.randint(1, 5))
-            if entry.status == Status.RETURNED:
-                comment = "Please add the injectates and check the levels."
+            if entry.status == Status.SUBMITTED:
                 events.append(
                     build_event(
-                        entry, supervisor, Action.RETURNED, submitted, at=decided, comment=comment
-                    )
-                )
-            elif entry.status == Status.SIGNED_OFF:
-                events.append(
-                    build_event(entry, supervisor, Action.SIGNED_OFF, submitted, at=decided)
-                )
-                signatures.append(
-                    Signature(
-                        entry=entry,
-                        revision=1,
-                        supervisor=supervisor,
-                        signer_name=supervisor.display_name,
-                        signed_at=decided,
-                        autonomy=entry.autonomy,
-                        content_hash=content_hash(entry),
+                        entry,
+                        trainee,
+                        Action.SUBMITTED,
+                        Status.DRAFT,
+                        to_status=Status.SUBMITTED,
+                        at=entry.submitted_at,
                     )
                 )
         EntryEvent.objects.bulk_create(events)
-        Signature.objects.bulk_create(signatures)

@@ -1,0 +1,24 @@
+"""The benchmark at a tiny size: it builds valid data and times every row it promises."""
+
+from django.test.utils import override_settings
+
+from curriculum.benchmark import build_dataset, format_timings, time_pages
+from procedures.models import Entry, Signature
+from procedures.services import content_hash
+
+
+def test_the_benchmark_builds_signed_data_and_times_every_page(db):
+    data = build_dataset(trainees=3, entries=40, supervisors=2, log=None)
+    assert data.entries == 120
+    signatures = Signature.objects.select_related("entry")
+    assert signatures.count() == Entry.objects.filter(status=Entry.Status.SIGNED_OFF).count()
+    # Signed as the app signs: every signature matches its entry's content.
+    assert all(s.content_hash == content_hash(s.entry) for s in signatures)
+
+    with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"]):
+        timings = time_pages(data, repeat=2)
+    names = [t.name for t in timings]
+    assert names[0] == "Baseline (About)"
+    assert {"Cohort", "Cohort after one sign-off", "Cohort, first view of the day"} <= set(names)
+    assert all(t.median_ms > 0 and t.queries > 0 for t in timings)
+    assert "Cohort after one sign-off" in format_timings(timings)
