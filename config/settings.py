@@ -5,6 +5,7 @@ Everything that differs between a laptop and production comes from the environme
 lists every variable. With no `DATABASE_URL` the app runs on SQLite with zero set-up.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -130,10 +131,27 @@ AXES_RESET_ON_SUCCESS = True
 # Keep a row per failed sign-in, for the security review (admin: Access failures).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind the TLS proxy the client's address is in X-Forwarded-For (django-axes 8 reads
-# it through django-ipware when this is set).
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Whose failures count together is decided by the client's address, so a client must not
+# be able to choose it. DJANGO_PROXY_COUNT: how many reverse proxies in front of gunicorn
+# append to X-Forwarded-For (1 for one nginx). The address that counts is the entry that
+# many places from the header's right; what the client wrote to its left never counts.
+# 0 (no proxy): the header is ignored and REMOTE_ADDR counts. accounts/client_ip.py reads
+# it through django-ipware, and says why axes' own AXES_IPWARE_* reading is left at its
+# REMOTE_ADDR-only default: fed nginx's header, it believes the client's entry.
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip_address"
+PRECEPT_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+# Optional: the proxies' addresses or networks. With them, X-Forwarded-For is believed only
+# on a connection from one of them (an app server reachable past the proxy stays safe).
+PRECEPT_TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+if PRECEPT_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 0 (no proxy) or more.")
+if PRECEPT_TRUSTED_PROXIES and not PRECEPT_PROXY_COUNT:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES needs DJANGO_PROXY_COUNT (1 or more).")
+for _proxy in PRECEPT_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {exc}") from exc
 
 # Signed-in sessions end after this much inactivity (IdleTimeoutMiddleware keeps an
 # active session alive without writing it on every request).
