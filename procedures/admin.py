@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 
+from .forms import EntryForm
 from .models import Entry, Injectate, Modality, ProcedureType, Side
+from .services import entry_save
 
 
 class ProcedureTypeAdminForm(forms.ModelForm):
@@ -43,8 +45,41 @@ class InjectateAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class EntryAdminForm(EntryForm):
+    """The admin edits a draft by the same rules as the trainee's form (DESIGN §5)."""
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if "procedure" not in self.base_fields:  # the view-only page: nothing to check
+            forms.ModelForm.__init__(self, *args, instance=instance, **kwargs)
+            return
+        super().__init__(*args, instance=instance, trainee=instance.trainee, **kwargs)
+
+
+# Who did what, and when: the lifecycle is the services' alone (STYLE §14.2).
+LIFECYCLE_FIELDS = [
+    "trainee",
+    "status",
+    "revision",
+    "submitted_at",
+    "autonomy",
+    "created_at",
+    "updated_at",
+]
+EDITABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED)
+
+
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
+    """Entries in the admin: read everything; change only what the trainee could.
+
+    No entry is added here (trainees log their own). Status, signatures and events are
+    read-only. A Submitted or Signed-off entry is view-only: a correction is a new
+    revision, made in the Logbook. A Draft or Returned one is edited through EntryForm's
+    rules and saved by `entry_save`, like the trainee's own edit; deleting follows
+    `Entry.can_delete` (never an entry that was once signed off).
+    """
+
+    form = EntryAdminForm
     list_display = [
         "performed_on",
         "trainee",
@@ -67,6 +102,26 @@ class EntryAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "performed_on"
     list_select_related = ["trainee", "procedure", "supervisor"]
-    autocomplete_fields = ["trainee", "supervisor"]
-    filter_horizontal = ["injectates"]
-    readonly_fields = ["created_at", "updated_at", "submitted_at"]
+    readonly_fields = LIFECYCLE_FIELDS
+
+    def get_fields(self, request, obj=None):
+        return [*LIFECYCLE_FIELDS, *EntryForm.Meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status not in EDITABLE:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not (obj.status in EDITABLE and obj.revision == 1):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        entry_save(form=form, trainee=obj.trainee, submit=False)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # entry_save saved the injectates with the entry

@@ -29,8 +29,9 @@ def test_admin_changelist_search_and_add_render(admin_client_with_data, model):
     assert admin_client_with_data.get(changelist).status_code == 200
     assert admin_client_with_data.get(changelist, {"q": "lumbar"}).status_code == 200
     add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-    # django-axes' logs are read-only in the admin: no add page.
-    read_only = opts.app_label == "axes"
+    # django-axes' logs are read-only in the admin, and entries are logged by their
+    # trainees only: no add page.
+    read_only = opts.app_label == "axes" or model.__name__ == "Entry"
     assert admin_client_with_data.get(add).status_code == (403 if read_only else 200)
 
 
@@ -50,3 +51,96 @@ def test_admin_change_page_renders(admin_client_with_data, model):
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     assert admin_client_with_data.get(url).status_code == 200
+
+
+# --- The admin is no second door to the record ----------------------------------------------
+
+
+def change_url(entry):
+    return reverse("admin:procedures_entry_change", args=[entry.pk])
+
+
+def admin_post(entry, **overrides) -> dict:
+    data = {
+        "performed_on": entry.performed_on.isoformat(),
+        "procedure": entry.procedure_id,
+        "guidance": entry.guidance,
+        "side": entry.side,
+        "levels": entry.levels,
+        "purpose": entry.purpose,
+        "role": entry.role,
+        "supervisor": entry.supervisor_id or "",
+        "fluoro_time_s": entry.fluoro_time_s or "",
+        "dap": entry.dap or "",
+        "complication": entry.complication,
+        "notes": entry.notes,
+        # What a hostile form would add: none of these are admin fields.
+        "status": "signed_off",
+        "autonomy": "5",
+        "revision": "7",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_cannot_sign_off_or_edit_a_signed_off_entry(client, admin, alice, bob):
+    from procedures import services
+    from tests.procedures.test_signoff import state, submitted_entry
+
+    entry = submitted_entry(alice, bob)
+    services.entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4)
+    entry.refresh_from_db()
+    before = state(entry)
+    client.force_login(admin)
+    page = client.get(change_url(entry))
+    assert page.status_code == 200  # a read-only view
+    assert b'name="notes"' not in page.content
+    response = client.post(change_url(entry), admin_post(entry, notes="Changed by staff."))
+    assert response.status_code == 403
+    assert state(entry) == before
+
+
+def test_admin_status_fields_are_read_only_on_a_draft(client, admin, alice, bob):
+    from procedures.models import Entry
+
+    draft = EntryFactory(trainee=alice, supervisor=bob)
+    client.force_login(admin)
+    response = client.post(change_url(draft), admin_post(draft, notes="Tidied by staff."))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    assert (draft.status, draft.autonomy, draft.revision) == (Entry.Status.DRAFT, None, 1)
+    assert draft.notes == "Tidied by staff."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("notes", "MRN 4455123, born 02/02/1960", "patient identifiers"),
+        ("performed_on", "2099-01-01", "cannot be in the future"),
+        ("levels", "L9–L10", "not a vertebral level"),
+    ],
+)
+def test_admin_edits_of_a_draft_follow_the_form_rules(
+    client, admin, alice, bob, field, value, message
+):
+    from tests.procedures.test_signoff import state
+
+    draft = EntryFactory(trainee=alice, supervisor=bob)
+    before = state(draft)
+    client.force_login(admin)
+    response = client.post(change_url(draft), admin_post(draft, **{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert state(draft) == before
+
+
+def test_admin_cannot_add_an_entry(client, admin, alice, bob):
+    from procedures.models import Entry
+
+    client.force_login(admin)
+    draft = EntryFactory.build(trainee=alice, supervisor=bob)
+    response = client.post(
+        reverse("admin:procedures_entry_add"), {**admin_post(draft), "trainee": alice.pk}
+    )
+    assert response.status_code == 403
+    assert not Entry.objects.exists()

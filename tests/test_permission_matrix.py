@@ -372,6 +372,9 @@ for _model in ("accessattempt", "accesslog", "accessfailurelog"):
     # django-axes' logs are read-only in the admin: no add page.
     for _method in METHODS:
         STAFF_ADMIN_ANSWERS[f"admin:axes_{_model}_add", _method] = FORBIDDEN
+for _method in METHODS:
+    # Entries are logged by their trainees, never added in the admin (one door).
+    STAFF_ADMIN_ANSWERS["admin:procedures_entry_add", _method] = FORBIDDEN
 
 
 def admin_users(url: Url) -> tuple[str, ...]:
