@@ -3,6 +3,7 @@
 import time
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 REFRESH_EVERY = 300  # seconds: how stale the expiry may get before it is pushed back
 
@@ -31,3 +32,19 @@ class IdleTimeoutMiddleware:
             if now - session.get("_seen", 0) > min(REFRESH_EVERY, settings.SESSION_COOKIE_AGE // 2):
                 session["_seen"] = now
         return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Pages and exports for a signed-in user are never kept by a browser or a proxy: on a
+    shared ward computer, Back after Sign out must not show someone's logbook (nor a CSV
+    land in a cache). Anonymous pages (sign-in) and static files are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
