@@ -234,7 +234,8 @@ def _assessment_match(requirement: Requirement, today: date) -> Q:
 def _aggregate(
     queryset, requirements, day_field: str, annotations: dict, counts: dict, today: date
 ) -> None:
-    """Run one aggregate of `queryset` and put its cells into `counts`.
+    """Run one aggregate of `queryset` and put its cells into `counts`. `annotations`
+    maps a requirement id to its conditional counts ({"d<id>": ..., "p<id>": ...}).
 
     Requirements without a recency window get their (done, pending) per trainee.
     With windows, the rows are grouped by trainee and by `day_field` as well, and each
@@ -243,12 +244,12 @@ def _aggregate(
     plain = [r for r in requirements if not r.recency_days]
     windowed = [r for r in requirements if r.recency_days]
     if plain:
-        names = {k: v for r in plain for k, v in annotations.items() if k[1:] == str(r.pk)}
+        names = {k: v for r in plain for k, v in annotations[r.pk].items()}
         for row in queryset.order_by().values("trainee_id").annotate(**names):
             for r in plain:
                 counts[row["trainee_id"], r.pk] = [row[f"d{r.pk}"], row.get(f"p{r.pk}", 0)]
     if windowed:
-        names = {k: v for r in windowed for k, v in annotations.items() if k[1:] == str(r.pk)}
+        names = {k: v for r in windowed for k, v in annotations[r.pk].items()}
         oldest = today - timedelta(days=max(r.recency_days for r in windowed))
         rows = (
             queryset.filter(**{f"{day_field}__gte": oldest})
@@ -280,8 +281,10 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
             done = match & Q(status=Entry.Status.SIGNED_OFF)
             if r.min_autonomy:
                 done &= Q(autonomy__gte=r.min_autonomy)
-            annotations[f"d{r.pk}"] = Count("pk", filter=done)
-            annotations[f"p{r.pk}"] = Count("pk", filter=match & Q(status=Entry.Status.SUBMITTED))
+            annotations[r.pk] = {
+                f"d{r.pk}": Count("pk", filter=done),
+                f"p{r.pk}": Count("pk", filter=match & Q(status=Entry.Status.SUBMITTED)),
+            }
         entries = Entry.objects.filter(
             trainee_id__in=trainee_ids,
             status__in=[Entry.Status.SIGNED_OFF, Entry.Status.SUBMITTED],
@@ -290,7 +293,7 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
     dops_reqs = [r for r in requirements if r.kind == Requirement.Kind.ASSESSMENTS]
     if dops_reqs:
         annotations = {
-            f"d{r.pk}": Count("pk", filter=_assessment_match(r, today)) for r in dops_reqs
+            r.pk: {f"d{r.pk}": Count("pk", filter=_assessment_match(r, today))} for r in dops_reqs
         }
         assessments = ObservedAssessment.objects.filter(trainee_id__in=trainee_ids)
         _aggregate(assessments, dops_reqs, "observed_on", annotations, counts, today)
