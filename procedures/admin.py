@@ -1,9 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from .forms import EntryForm
 from .models import Entry, Injectate, Modality, ProcedureType, Side
-from .services import entry_save
+from .services import EntryChanged, entry_save
 
 
 class ProcedureTypeAdminForm(forms.ModelForm):
@@ -119,6 +120,20 @@ class EntryAdmin(admin.ModelAdmin):
         if obj is not None and not (obj.status in EDITABLE and obj.revision == 1):
             return False
         return super().has_delete_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EntryChanged:
+            # The entry moved on (submitted or signed off) after the page was checked:
+            # the admin's transaction rolled back, so nothing of this edit was written.
+            self.message_user(
+                request,
+                "Nothing was saved: this entry changed while you were editing it (it was "
+                "submitted or signed off meanwhile). Here it is as it is now.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
 
     def save_model(self, request, obj, form, change):
         entry_save(form=form, trainee=obj.trainee, submit=False)

@@ -144,3 +144,36 @@ def test_admin_cannot_add_an_entry(client, admin, alice, bob):
     )
     assert response.status_code == 403
     assert not Entry.objects.exists()
+
+
+def test_a_stale_admin_edit_cannot_overwrite_an_entry_signed_off_meanwhile(
+    client, admin, alice, bob, monkeypatch
+):
+    """The admin read a Draft and checked its permissions and form; before its save, the
+    trainee submitted it and the supervisor signed it off (their transactions committed
+    after the admin's read). Nothing of the admin's edit is written
+    and the page says so (no 500)."""
+    from procedures import services
+    from procedures.admin import EntryAdmin
+    from procedures.models import Entry, Signature
+
+    draft = EntryFactory(trainee=alice, supervisor=bob)
+    stale = Entry.objects.get(pk=draft.pk)  # the admin's read, before the others commit
+    services.entry_submit(entry=Entry.objects.get(pk=draft.pk), by=alice)
+    services.entry_sign_off(entry_id=draft.pk, supervisor=bob, autonomy=3)
+    monkeypatch.setattr(EntryAdmin, "get_object", lambda self, request, object_id, f=None: stale)
+    client.force_login(admin)
+    response = client.post(change_url(draft), admin_post(draft, notes="Tidied by staff."))
+    assert response.status_code == 302
+    assert response["Location"] == change_url(draft)
+    page = client.get(response["Location"])
+    assert "Nothing was saved: this entry changed while you were editing it" in (
+        page.content.decode()
+    )
+    # The sign-off made meanwhile stands, whole; the admin's edit left no trace.
+    stored = Entry.objects.get(pk=draft.pk)
+    assert (stored.status, stored.notes) == (Entry.Status.SIGNED_OFF, draft.notes)
+    assert services.content_hash(stored) == Signature.objects.get(entry=stored).content_hash
+    from django.contrib.admin.models import LogEntry
+
+    assert not LogEntry.objects.filter(object_id=str(draft.pk)).exists()
