@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from .models import User
+from .retention import KeepRecordsAdmin
 
 
 @admin.register(User)
-class PreceptUserAdmin(UserAdmin):
+class PreceptUserAdmin(KeepRecordsAdmin, UserAdmin):
+    """Users whom a record names are deactivated, never deleted (`accounts.retention`)."""
+
     search_fields = ["username", "first_name", "last_name", "email"]

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.retention import KeepRecordsAdmin
 from procedures.models import Modality
 from programs.admin import ProgramAdmin
 from programs.models import Program
@@ -10,9 +12,11 @@ from .models import Requirement, Stage
 
 class StageInline(admin.TabularInline):
     model = Stage
-    fields = ["order", "key", "name"]
+    fields = ["order", "key", "name", "active"]
     extra = 0
     show_change_link = True
+    # Stages are retired (untick Active), never deleted from here (accounts.retention).
+    can_delete = False
 
 
 # The program's page also lists its stages: the curriculum extends the programs app's
@@ -41,6 +45,7 @@ class RequirementAdminForm(forms.ModelForm):
             "order",
             "name",
             "kind",
+            "any_procedure",
             "procedure_types",
             "modalities",
             "injectates",
@@ -48,7 +53,23 @@ class RequirementAdminForm(forms.ModelForm):
             "min_role",
             "min_autonomy",
             "recency_days",
+            "active",
         ]
+
+    def clean(self):
+        data = super().clean()
+        types, any_procedure = data.get("procedure_types"), data.get("any_procedure")
+        if "procedure_types" in data and not any_procedure and not types:
+            self.add_error(
+                "procedure_types",
+                "Choose the procedure types that count, or tick “Any procedure”.",
+            )
+        if any_procedure and types:
+            self.add_error(
+                "any_procedure",
+                "“Any procedure” counts every type: untick it, or clear the procedure types.",
+            )
+        return data
 
 
 class RequirementInline(admin.StackedInline):
@@ -56,18 +77,19 @@ class RequirementInline(admin.StackedInline):
     form = RequirementAdminForm
     extra = 0
     filter_horizontal = ["procedure_types", "injectates"]
+    can_delete = False  # retired (untick Active), never deleted from here
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "program", "order"]
-    list_filter = ["program"]
+class StageAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
+    list_display = ["name", "program", "order", "active"]
+    list_filter = ["program", "active"]
     search_fields = ["name", "key"]
     inlines = [RequirementInline]
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     form = RequirementAdminForm
     list_display = [
         "name",
@@ -77,7 +99,8 @@ class RequirementAdmin(admin.ModelAdmin):
         "min_role",
         "min_autonomy",
         "recency_days",
+        "active",
     ]
-    list_filter = ["kind", "stage__program", "stage"]
+    list_filter = ["kind", "active", "stage__program", "stage"]
     search_fields = ["name", "key"]
     filter_horizontal = ["procedure_types", "injectates"]

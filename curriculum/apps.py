@@ -4,3 +4,40 @@ from django.apps import AppConfig
 class CurriculumConfig(AppConfig):
     name = "curriculum"
     verbose_name = "Curriculum"
+
+    def ready(self):
+        from accounts.retention import keep
+        from procedures.models import Injectate, ProcedureType
+        from programs.models import Enrollment
+
+        from .models import ObservedAssessment, Requirement, Stage
+
+        # A requirement's lists are what it counts: deleting a listed type or injectate
+        # would change it silently (an emptied list once meant "any").
+        keep(
+            ProcedureType,
+            lambda t: Requirement.procedure_types.through.objects.filter(proceduretype=t).count(),
+            "curriculum requirements",
+        )
+        keep(
+            ProcedureType,
+            lambda t: ObservedAssessment.objects.filter(procedure=t).count(),
+            "observed assessments",
+        )
+        keep(
+            Injectate,
+            lambda i: Requirement.injectates.through.objects.filter(injectate=i).count(),
+            "curriculum requirements",
+        )
+        # Trainees' progress is counted against the stages and requirements of their
+        # program: once it has trainees, they are retired, never deleted.
+        keep(
+            Stage,
+            lambda s: Enrollment.objects.filter(program_id=s.program_id).count(),
+            "trainees enrolled in its program",
+        )
+        keep(
+            Requirement,
+            lambda r: Enrollment.objects.filter(program__stages=r.stage_id).count(),
+            "trainees enrolled in its program",
+        )

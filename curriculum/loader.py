@@ -2,8 +2,10 @@
 
 Every row is keyed by a stable slug or key. A row is written only when a value in the
 file differs from the database, so a second run changes nothing (not even `updated_at`).
-Stages and requirements that the file no longer lists are deleted; catalogue rows that it
-no longer lists are kept (entries point at them) but marked inactive.
+Rows that the file no longer lists (stages, requirements, procedure types, injectates) are
+retired (marked inactive), never deleted: entries, signatures and history point at them;
+listed again, they come back. A requirement with no procedure types must say
+`any_procedure = true`: an empty list never silently means "any".
 """
 
 import tomllib
@@ -111,11 +113,15 @@ def _load_stages(program, rows, types, injectates, stats) -> None:
     keys = [row["key"] for row in rows]
     if len(set(keys)) != len(keys):
         raise LoaderError(f"program {program.slug}: a stage key is repeated")
-    deleted, _ = program.stages.exclude(key__in=keys).delete()
-    stats["rows deleted"] += deleted
-    # Move stages whose position changes out of the way first: (program, order) is unique.
+    # A stage gone from the file is retired, never deleted: trainees' records and the
+    # curriculum's history refer to it (accounts.retention).
+    stats["stages retired"] += (
+        program.stages.exclude(key__in=keys).filter(active=True).update(active=False)
+    )
+    # Move stages whose position changes out of the way first: among active stages,
+    # (program, order) is unique.
     wanted_order = {key: i for i, key in enumerate(keys, start=1)}
-    for stage in program.stages.all():
+    for stage in program.stages.filter(key__in=keys):
         if stage.order != wanted_order[stage.key]:
             stage.order += 1000
             stage.save(update_fields=["order"])
@@ -124,7 +130,12 @@ def _load_stages(program, rows, types, injectates, stats) -> None:
         stage = _sync(
             Stage,
             {"program": program, "key": row["key"]},
-            {"order": order, "name": row["name"], "description": row.get("description", "")},
+            {
+                "order": order,
+                "name": row["name"],
+                "description": row.get("description", ""),
+                "active": True,
+            },
             stats,
         )
         _load_requirements(stage, row.get("requirements", []), types, injectates, stats)
@@ -134,8 +145,9 @@ def _load_requirements(stage, rows, types, injectates, stats) -> None:
     keys = [row["key"] for row in rows]
     if len(set(keys)) != len(keys):
         raise LoaderError(f"stage {stage.key}: a requirement key is repeated")
-    deleted, _ = stage.requirements.exclude(key__in=keys).delete()
-    stats["rows deleted"] += deleted
+    stats["requirements retired"] += (
+        stage.requirements.exclude(key__in=keys).filter(active=True).update(active=False)
+    )
     for order, row in enumerate(rows, start=1):
         where = f"requirement {stage.key}/{row['key']}"
         wanted_types = []
@@ -147,6 +159,18 @@ def _load_requirements(stage, rows, types, injectates, stats) -> None:
             row.get("procedure_categories", []), ProcedureType.Category, where
         ):
             wanted_types += [t for t in types.values() if t.category == category]
+        any_procedure = row.get("any_procedure", False)
+        if not isinstance(any_procedure, bool):
+            raise LoaderError(f"{where}: any_procedure must be true or false")
+        if any_procedure and wanted_types:
+            raise LoaderError(
+                f"{where}: any_procedure = true, and procedure types listed: choose one"
+            )
+        if not any_procedure and not wanted_types:
+            raise LoaderError(
+                f"{where}: no procedure types; list procedure_types or procedure_categories, "
+                "or say any_procedure = true"
+            )
         wanted_injectates = []
         for slug in row.get("injectates", []):
             if slug not in injectates:
@@ -163,6 +187,8 @@ def _load_requirements(stage, rows, types, injectates, stats) -> None:
             )[0],
             "min_autonomy": row.get("min_autonomy"),
             "recency_days": row.get("recency_days"),
+            "any_procedure": any_procedure,
+            "active": True,
         }
         requirement = _sync(Requirement, {"stage": stage, "key": row["key"]}, values, stats)
         _sync_m2m(

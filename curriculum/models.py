@@ -4,6 +4,7 @@ stored progress (DESIGN §3–4). Programs and enrollments live in `programs`.""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from procedures.models import Autonomy, Entry, Injectate, Modality, ProcedureType
 from programs.models import Enrollment, TimeStampedModel
@@ -17,12 +18,21 @@ class Stage(TimeStampedModel):
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=160)
     description = models.TextField(blank=True)
+    active = models.BooleanField(
+        default=True,
+        help_text="Untick to retire the stage: it no longer counts towards progress, and "
+        "its history is kept.",
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["program", "order"]
         constraints = [
+            # Retired stages keep the place they had, as history.
             models.UniqueConstraint(
-                fields=["program", "order"], name="curriculum_stage_order_unique"
+                fields=["program", "order"],
+                condition=Q(active=True),
+                name="curriculum_stage_order_unique",
             ),
             models.UniqueConstraint(fields=["program", "key"], name="curriculum_stage_key_unique"),
         ]
@@ -35,8 +45,9 @@ class Requirement(TimeStampedModel):
     """What a stage asks for: a number of matching signed-off entries, or of observed
     assessments (DOPS).
 
-    An entry matches when its procedure type is one of `procedure_types` (any if empty),
-    its guidance one of `modalities` (any if empty), it used one of `injectates` (any if
+    An entry matches when its procedure type is one of `procedure_types` (or any, when
+    `any_procedure` says so: an empty list alone matches nothing, so deleting or unticking
+    types never silently turns a requirement into "any"), its guidance one of `modalities` (any if empty), it used one of `injectates` (any if
     empty), its role is at least `min_role`, its autonomy rating at least `min_autonomy`
     (if set), and it was performed within `recency_days` (if set).
     """
@@ -53,6 +64,11 @@ class Requirement(TimeStampedModel):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ENTRIES)
     procedure_types = models.ManyToManyField(ProcedureType, blank=True, related_name="requirements")
+    any_procedure = models.BooleanField(
+        "any procedure",
+        default=False,
+        help_text="Count every procedure type. Otherwise pick the procedure types that count.",
+    )
     modalities = models.JSONField(default=list, blank=True, help_text="Empty: any guidance.")
     injectates = models.ManyToManyField(Injectate, blank=True, related_name="requirements")
     min_count = models.PositiveSmallIntegerField()
@@ -65,6 +81,12 @@ class Requirement(TimeStampedModel):
     recency_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Only entries from the last N days count."
     )
+    active = models.BooleanField(
+        default=True,
+        help_text="Untick to retire the requirement: it no longer counts towards progress, "
+        "and its history is kept.",
+    )
+    history = HistoricalRecords(m2m_fields=[procedure_types, injectates])
 
     class Meta:
         ordering = ["stage", "order", "id"]

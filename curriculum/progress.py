@@ -169,11 +169,16 @@ def _structure(versions: dict[int, int]) -> dict[int, list[tuple[Stage, list[Req
 
 
 def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
-    stages = list(Stage.objects.filter(program_id__in=program_ids).order_by("program_id", "order"))
-    requirements = list(
-        Requirement.objects.filter(stage__program_id__in=program_ids).order_by(
-            "stage_id", "order", "id"
+    # Retired stages and requirements are history, not curriculum: they count for nothing.
+    stages = list(
+        Stage.objects.filter(program_id__in=program_ids, active=True).order_by(
+            "program_id", "order"
         )
+    )
+    requirements = list(
+        Requirement.objects.filter(
+            stage__program_id__in=program_ids, stage__active=True, active=True
+        ).order_by("stage_id", "order", "id")
     )
     type_ids, injectate_ids = defaultdict(set), defaultdict(set)
     through = Requirement.procedure_types.through
@@ -200,11 +205,16 @@ def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement
 # --- Counting ------------------------------------------------------------------------------
 
 
+def _procedure_match(requirement: Requirement) -> Q:
+    """Any procedure type only when the requirement says so; an empty list matches none."""
+    if requirement.any_procedure:
+        return Q()
+    return Q(procedure_id__in=requirement.type_ids)
+
+
 def _entry_match(requirement: Requirement, today: date) -> Q:
     """The entries that would count for `requirement`, whatever their status."""
-    q = Q(role__gte=requirement.min_role)
-    if requirement.type_ids:
-        q &= Q(procedure_id__in=requirement.type_ids)
+    q = Q(role__gte=requirement.min_role) & _procedure_match(requirement)
     if requirement.modalities:
         q &= Q(guidance__in=requirement.modalities)
     if requirement.injectate_ids:
@@ -219,9 +229,7 @@ def _entry_match(requirement: Requirement, today: date) -> Q:
 
 
 def _assessment_match(requirement: Requirement, today: date) -> Q:
-    q = Q()
-    if requirement.type_ids:
-        q &= Q(procedure_id__in=requirement.type_ids)
+    q = _procedure_match(requirement)
     if requirement.modalities:
         q &= Q(guidance__in=requirement.modalities)
     if requirement.min_autonomy:

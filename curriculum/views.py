@@ -190,7 +190,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
         enrollments_qs = enrollments_qs.filter(supervisors=chosen_supervisor)
     enrollments = list(enrollments_qs.order_by("trainee__last_name", "trainee__first_name", "pk"))
     progress = progress_for(enrollments)
-    stages = list(program.stages.order_by("order"))
+    stages = list(program.stages.filter(active=True).order_by("order"))
 
     trainee_ids = [e.trainee_id for e in enrollments]
     cutoff = timezone.now() - timedelta(days=30)

@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.retention import KeepRecordsAdmin
 
 from .forms import EntryForm
 from .models import Entry, Injectate, Modality, ProcedureType, Side
@@ -30,7 +33,9 @@ class ProcedureTypeAdminForm(forms.ModelForm):
 
 
 @admin.register(ProcedureType)
-class ProcedureTypeAdmin(admin.ModelAdmin):
+class ProcedureTypeAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
+    """The catalogue keeps its history; a type in use is retired, never deleted."""
+
     form = ProcedureTypeAdminForm
     list_display = ["name", "category", "region", "needs_levels", "active"]
     list_filter = ["category", "region", "needs_levels", "active"]
@@ -39,7 +44,9 @@ class ProcedureTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Injectate)
-class InjectateAdmin(admin.ModelAdmin):
+class InjectateAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
+    """The catalogue keeps its history; an injectate in use is retired, never deleted."""
+
     list_display = ["name", "category", "active"]
     list_filter = ["category", "active"]
     search_fields = ["name", "slug"]

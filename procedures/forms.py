@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from .fields import IdModelChoiceField, IdModelMultipleChoiceField
@@ -101,8 +102,13 @@ class EntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.trainee = trainee
         self.submitting = submitting
-        self.fields["procedure"].queryset = ProcedureType.objects.filter(active=True)
-        self.fields["injectates"].queryset = Injectate.objects.filter(active=True)
+        # Retired catalogue rows are gone from new choices, kept on the entry that has them.
+        kept_type = Q(pk=self.instance.procedure_id) if self.instance.procedure_id else Q()
+        self.fields["procedure"].queryset = ProcedureType.objects.filter(Q(active=True) | kept_type)
+        kept = Q(entries=self.instance) if self.instance.pk else Q(pk__in=[])
+        self.fields["injectates"].queryset = Injectate.objects.filter(
+            Q(active=True) | kept
+        ).distinct()
         self.fields["supervisor"].queryset = supervisors_for(trainee)
         self.fields["supervisor"].empty_label = "Choose your supervisor"
         self.fields["supervisor"].help_text = "Needed to submit for sign-off."

@@ -62,7 +62,11 @@ class ProcedureType(TimeStampedModel):
     modalities = models.JSONField(default=list, help_text="Guidance modalities allowed.")
     sides = models.JSONField(default=list, help_text="Sides allowed.")
     needs_levels = models.BooleanField(default=False, help_text="Entries must give levels.")
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(
+        default=True,
+        help_text="Untick to retire it: gone from new entries, kept on old ones and in counts.",
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["category", "name"]
@@ -87,7 +91,11 @@ class Injectate(TimeStampedModel):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120, unique=True)
     category = models.CharField(max_length=20, choices=Category.choices)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(
+        default=True,
+        help_text="Untick to retire it: gone from new entries, kept on old ones and in counts.",
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["category", "name"]

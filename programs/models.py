@@ -7,6 +7,7 @@ It imports neither of them.
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class TimeStampedModel(models.Model):
@@ -30,6 +31,8 @@ class Program(TimeStampedModel):
     # requirement's procedure types or injectates) is written, by any path; stored
     # progress computed against another version is recomputed. Never set by code.
     curriculum_version = models.BigIntegerField(default=0, editable=False)
+    # Who changed the program or its directors, and when (the stamp is not history).
+    history = HistoricalRecords(m2m_fields=[directors], excluded_fields=["curriculum_version"])
 
     class Meta:
         ordering = ["name"]
@@ -61,6 +64,8 @@ class Enrollment(TimeStampedModel):
     record_version = models.BigIntegerField(default=0, editable=False)
 
     objects = EnrollmentQuerySet.as_manager()
+    # Who changed the enrollment or its supervisors, and when.
+    history = HistoricalRecords(m2m_fields=[supervisors], excluded_fields=["record_version"])
 
     class Meta:
         ordering = ["program", "trainee"]

@@ -542,6 +542,7 @@ def client(one_client) -> Client:
 
 
 PARAMETER = re.compile(r"<(?:\w+:)?(?P<name>\w+)>")
+HISTORY_ROUTE = re.compile(r"admin/\w+/\w+/\(\[\^/\]\+\)/history/\(\[\^/\]\+\)/\$")
 
 
 def path_of(url: Url, world: World, obj) -> str:
@@ -551,6 +552,13 @@ def path_of(url: Url, world: World, obj) -> str:
             return reverse("admin:app_list", args=["procedures"])
         if url.route == "admin/(?P<url>.*)$":
             return "/admin/no-such-page/"
+        if HISTORY_ROUTE.fullmatch(url.route):  # django-simple-history: one past version
+            obj = world.admin_object(url.route)
+            version = obj.history.order_by("history_id").first()
+            assert version is not None, f"no history of {obj!r} to open in the admin"
+            return "/" + url.route.replace("([^/]+)", str(obj.pk), 1).replace(
+                "([^/]+)", str(version.history_id), 1
+            ).removesuffix("$")
         raise AssertionError(f"Fill the parameters of {url.route} in path_of()")
     values = {}
     if url.key == "admin:view_on_site":

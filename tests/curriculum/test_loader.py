@@ -94,7 +94,9 @@ def test_an_edited_file_updates_the_program(program, tmp_path):
     assert sum(stats.values()) == 1
 
 
-def test_reordering_and_removing_stages_follows_the_file(program, tmp_path):
+def test_reordering_and_retiring_stages_follows_the_file(program, tmp_path):
+    """A stage dropped from the file is retired, never deleted: trainees' records and the
+    curriculum's history refer to it (issue "One door", point 3)."""
     import tomllib
 
     data = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
@@ -107,13 +109,17 @@ def test_reordering_and_removing_stages_follows_the_file(program, tmp_path):
 
     load_curriculum(path)
 
-    assert list(program.stages.order_by("order").values_list("key", flat=True)) == [
+    active = program.stages.filter(active=True).order_by("order")
+    assert list(active.values_list("key", flat=True)) == [
         "foundations",
         "spine-diagnostic-blocks",
         "orthobiologics",
         "us-interventional-orthopedics",
     ]
-    assert not Requirement.objects.filter(key="lumbar-rfa").exists()
+    retired = program.stages.get(active=False)
+    assert retired.key == "spine-epidurals-ablation"
+    # Kept, with its requirements, as history; progress no longer counts it.
+    assert Requirement.objects.filter(key="lumbar-rfa", stage=retired).exists()
 
 
 def test_a_bad_file_is_refused_and_nothing_is_written(program, tmp_path):

@@ -93,6 +93,7 @@ def course(alice, bob, tfesi) -> SimpleNamespace:
             "Orthobiologic injections",
             4,
             injectates=["prp", "bmc"],
+            any_procedure=True,
             min_count=2,
         ),
         "dops": requirement(

@@ -1,8 +1,8 @@
 """Load the procedure catalogue and the default curriculum from the TOML data file.
 
 Idempotent: safe to run on every deploy and from `make run`. A second run reports
-"no changes". Catalogue rows dropped from the file are retired (inactive), never deleted,
-because entries point at them.
+"no changes". Catalogue rows, stages and requirements dropped from the file are retired
+(inactive), never deleted, because entries, progress and history point at them.
 """
 
 from pathlib import Path
