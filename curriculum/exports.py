@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from procedures.models import Entry
+from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
 
@@ -128,6 +129,11 @@ def trainee_logbook_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     progress = progress_for([enrollment])[enrollment.pk] if enrollment else None
+    entries = _entries(request, trainee, signed_off_only=True)
+    # Every signature printed is checked, from the prefetched injectates and signatures.
+    for entry in entries:
+        entry.verification = verify_signature(entry)
+    record_failures(entry.verification for entry in entries)
     return render(
         request,
         "curriculum/portfolio.html",
@@ -136,7 +142,8 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
             "trainee": trainee,
             "enrollment": enrollment,
             "progress": progress,
-            "entries": _entries(request, trainee, signed_off_only=True),
+            "entries": entries,
+            "failed_signatures": sum(entry.verification.failed for entry in entries),
             "printed_on": timezone.localdate(),
         },
     )
