@@ -43,6 +43,7 @@ HEADER = [
     "Signed off by",
     "Signed off at",
     "Autonomy",
+    "Signature verified",
 ]
 
 
@@ -70,6 +71,14 @@ def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:
     return result
 
 
+def _verified_cell(verification) -> str:
+    if verification.verified:
+        return "yes"
+    if verification.failed:
+        return "NO: the record was changed after signing"
+    return ""
+
+
 def _csv_response(request, trainee) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"precept-logbook-{trainee.username}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -77,7 +86,10 @@ def _csv_response(request, trainee) -> HttpResponse:
     response.write("\ufeff")  # so that spreadsheet programs read UTF-8 (mGy·cm², en dashes)
     writer = csv.writer(response)
     writer.writerow(HEADER)
-    for e in _entries(request, trainee):
+    entries = _entries(request, trainee)
+    verifications = [verify_signature(e) for e in entries]
+    record_failures(verifications)
+    for e, verification in zip(entries, verifications, strict=True):
         signature = e.current_signature if e.status == Entry.Status.SIGNED_OFF else None
         row = [
             e.performed_on.isoformat(),
@@ -104,6 +116,7 @@ def _csv_response(request, trainee) -> HttpResponse:
             if signature
             else "",
             signature.autonomy if signature else "",
+            _verified_cell(verification),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

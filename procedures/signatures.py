@@ -44,6 +44,8 @@ class Verification:
     applies: bool
     matches: bool
     content_hash: str = ""
+    # The revision checked: the entry's current one, or an earlier one's saved version.
+    revision: int | None = None
 
     @property
     def verified(self) -> bool:
@@ -84,8 +86,35 @@ def verify_signature(
     return Verification(entry, signature, applies=True, matches=matches, content_hash=found)
 
 
+def verify_earlier_signatures(
+    entry: Entry, signatures: Iterable[Signature], signed_versions: dict
+) -> dict[int, Verification]:
+    """{signature pk: its check} for the signatures of the entry's earlier revisions, each
+    against the version of the entry saved when that revision was signed off
+    (`signed_versions`, from procedures.history: {revision: historical version}, with the
+    versions' injectate links prefetched). A signature with no saved version to compare
+    (data loaded in bulk) is left out: there is nothing to check it against.
+    """
+    checks = {}
+    for signature in signatures:
+        version = signed_versions.get(signature.revision)
+        if signature.revision == entry.revision or version is None:
+            continue
+        ids = [link.injectate_id for link in version.historicalentry_injectates_set.all()]
+        found = content_hash(version, ids)
+        checks[signature.pk] = Verification(
+            entry,
+            signature,
+            applies=True,
+            matches=hmac.compare_digest(signature.content_hash, found),
+            content_hash=found,
+            revision=signature.revision,
+        )
+    return checks
+
+
 def _key(v: Verification) -> tuple:
-    return (v.entry.pk, v.entry.revision, v.content_hash)
+    return (v.entry.pk, v.revision or v.entry.revision, v.content_hash)
 
 
 def record_failures(verifications: Iterable[Verification]) -> int:
@@ -105,14 +134,9 @@ def record_failures(verifications: Iterable[Verification]) -> int:
     )
     now = timezone.now()
     new = [
-        SignatureCheck(
-            entry_id=v.entry.pk,
-            revision=v.entry.revision,
-            content_hash=v.content_hash,
-            found_at=now,
-        )
-        for v in {_key(v): v for v in failed}.values()
-        if _key(v) not in known
+        SignatureCheck(entry_id=key[0], revision=key[1], content_hash=key[2], found_at=now)
+        for key in {_key(v) for v in failed}
+        if key not in known
     ]
     # Two checks at once (two page views, a page view and the sweep) make one finding.
     SignatureCheck.objects.bulk_create(new, ignore_conflicts=True)

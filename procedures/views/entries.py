@@ -20,7 +20,7 @@ from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
-from ..signatures import record_failures, verify_signature
+from ..signatures import record_failures, verify_earlier_signatures, verify_signature
 from .access import get_entry
 
 PAGE_SIZE = 25
@@ -184,11 +184,18 @@ def render_entry_page(
         return_form = return_form or ReturnForm(initial=seen)
     injectates = list(entry.injectates.all())
     history = entry_history(entry)
-    # Checked from what the page holds anyway: no query unless it fails.
+    # Checked from what the page holds anyway: no query unless one fails. The current
+    # revision against the entry as it is; earlier ones against their signed versions.
+    signatures = history["signatures"]
     verification = verify_signature(
-        entry, signatures=history["signatures"], injectate_ids=[i.pk for i in injectates]
+        entry, signatures=signatures, injectate_ids=[i.pk for i in injectates]
     )
-    record_failures([verification])
+    earlier = verify_earlier_signatures(entry, signatures, history.pop("signed_versions"))
+    for signature in signatures:
+        signature.verification = earlier.get(signature.pk)
+        if signature == verification.signature:
+            signature.verification = verification
+    record_failures([verification, *earlier.values()])
     return render(
         request,
         "procedures/entry_detail.html",

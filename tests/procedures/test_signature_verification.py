@@ -9,6 +9,7 @@ alice is a trainee supervised by bob; charlie is another trainee, supervised by 
 diana directs the program.
 """
 
+import csv
 import importlib
 import io
 import logging
@@ -411,3 +412,63 @@ def test_staff_mark_a_finding_resolved_and_only_a_further_change_reopens(client,
     tamper(entry, notes="Changed again.")
     sweep_signatures()
     assert SignatureCheck.objects.filter(resolved=False).count() == 1
+
+
+def test_the_csv_says_whether_each_signature_verifies(client, alice, bob):
+    today = timezone.localdate()
+    changed = signed(alice, bob, performed_on=today - timedelta(days=2))
+    signed(alice, bob, performed_on=today - timedelta(days=1))
+    EntryFactory(trainee=alice, performed_on=today)  # a draft: nothing to verify
+    tamper(changed, notes="Changed.")
+    client.force_login(alice)
+    response = client.get(reverse("curriculum:my_logbook_csv"))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["Signature verified"] for row in rows] == [
+        "NO: the record was changed after signing",
+        "yes",
+        "",
+    ]
+    assert SignatureCheck.objects.get().entry_id == changed.pk
+
+
+# --- Earlier revisions: checked against the version saved when they were signed ---------------
+
+
+def corrected_and_signed_again(client, alice, bob) -> Entry:
+    from tests.procedures.test_signoff import correction_data
+
+    entry = signed(alice, bob, notes="First revision.")
+    lidocaine = Injectate.objects.get(slug="lidocaine")
+    client.force_login(alice)
+    response = client.post(
+        reverse("procedures:entry_edit", args=[entry.pk]),
+        correction_data(entry, notes="Second revision.", injectates=[lidocaine.pk]),
+    )
+    assert response.status_code == 302
+    entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=5)
+    return Entry.objects.get(pk=entry.pk)
+
+
+def test_an_earlier_revisions_signature_verifies_against_its_signed_version(client, alice, bob):
+    entry = corrected_and_signed_again(client, alice, bob)
+    assert entry.revision == 2
+    body = client.get(entry_url(entry)).content.decode()
+    assert body.count(VERIFIED) == 2
+    assert "against the version signed" in body
+    assert MISMATCH not in body
+    assert not SignatureCheck.objects.exists()
+
+
+def test_a_changed_saved_version_fails_its_earlier_signature(client, alice, bob):
+    entry = corrected_and_signed_again(client, alice, bob)
+    # The history table has no guard: an UPDATE is all it takes.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procedures_historicalentry SET notes = %s WHERE id = %s AND revision = 1",
+            ["Rewritten history.", entry.pk],
+        )
+    body = client.get(entry_url(entry)).content.decode()
+    assert MISMATCH in body
+    assert body.count(VERIFIED) == 1  # revision 2, the live row, is as signed
+    check = SignatureCheck.objects.get()
+    assert (check.entry_id, check.revision, check.resolved) == (entry.pk, 1, False)
