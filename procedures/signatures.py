@@ -207,11 +207,10 @@ def signature_alerts(trainees: QuerySet, *, limit: int = ALERT_LIMIT) -> Signatu
 
     Two queries (three when more than `limit` are open)."""
     open_checks = SignatureCheck.objects.filter(resolved=False, entry__trainee__in=trainees)
-    failures = list(
-        open_checks.select_related("entry__procedure", "entry__trainee").order_by("found_at", "id")[
-            :limit
-        ]
+    oldest_first = open_checks.select_related("entry__procedure", "entry__trainee").order_by(
+        "found_at", "id"
     )
+    failures = list(oldest_first[:limit])
     total = len(failures) if len(failures) < limit else open_checks.count()
     return SignatureAlerts(
         failures=failures,
