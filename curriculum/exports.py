@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from procedures.models import Entry
+from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
 
@@ -42,6 +43,7 @@ HEADER = [
     "Signed off by",
     "Signed off at",
     "Autonomy",
+    "Signature verified",
 ]
 
 
@@ -69,6 +71,14 @@ def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:
     return result
 
 
+def _verified_cell(verification) -> str:
+    if verification.verified:
+        return "yes"
+    if verification.failed:
+        return "NO: the record was changed after signing"
+    return ""
+
+
 def _csv_response(request, trainee) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"precept-logbook-{trainee.username}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -76,7 +86,10 @@ def _csv_response(request, trainee) -> HttpResponse:
     response.write("\ufeff")  # so that spreadsheet programs read UTF-8 (mGy·cm², en dashes)
     writer = csv.writer(response)
     writer.writerow(HEADER)
-    for e in _entries(request, trainee):
+    entries = _entries(request, trainee)
+    verifications = [verify_signature(e) for e in entries]
+    record_failures(verifications)
+    for e, verification in zip(entries, verifications, strict=True):
         signature = e.current_signature if e.status == Entry.Status.SIGNED_OFF else None
         row = [
             e.performed_on.isoformat(),
@@ -103,6 +116,7 @@ def _csv_response(request, trainee) -> HttpResponse:
             if signature
             else "",
             signature.autonomy if signature else "",
+            _verified_cell(verification),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response
@@ -128,6 +142,11 @@ def trainee_logbook_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     progress = progress_for([enrollment])[enrollment.pk] if enrollment else None
+    entries = _entries(request, trainee, signed_off_only=True)
+    # Every signature printed is checked, from the prefetched injectates and signatures.
+    for entry in entries:
+        entry.verification = verify_signature(entry)
+    record_failures(entry.verification for entry in entries)
     return render(
         request,
         "curriculum/portfolio.html",
@@ -136,7 +155,8 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
             "trainee": trainee,
             "enrollment": enrollment,
             "progress": progress,
-            "entries": _entries(request, trainee, signed_off_only=True),
+            "entries": entries,
+            "failed_signatures": sum(entry.verification.failed for entry in entries),
             "printed_on": timezone.localdate(),
         },
     )

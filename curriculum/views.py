@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry, EntryEvent, Modality
+from procedures.signatures import signature_alerts
 from programs.access import get_enrollment
 from programs.models import Enrollment, Program
 
@@ -224,6 +225,9 @@ def cohort(request: HttpRequest) -> HttpResponse:
         trainee_id__in=trainee_ids, status=Entry.Status.RETURNED
     ).count()
     rows = [_cohort_row(e, progress[e.pk]) for e in enrollments]
+    # The whole program's, whichever supervisor is chosen: a changed record is everyone's
+    # concern. Entries of past enrollments in the program count too.
+    program_trainees = Enrollment.objects.filter(program=program).values("trainee_id")
     return render(
         request,
         "curriculum/cohort.html",
@@ -238,6 +242,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "returned": returned,
             "returned_total": returned_total,
+            "signatures": signature_alerts(program_trainees),
             # The trainee links: one reverse() for the page ("/trainees/"), not one per row.
             "progress_url": reverse("curriculum:trainee_progress", args=[0])[:-2],
         },

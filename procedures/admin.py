@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.retention import KeepRecordsAdmin
 
 from .forms import EntryForm
-from .models import Entry, Injectate, Modality, ProcedureType, Side
+from .models import Entry, Injectate, Modality, ProcedureType, Side, SignatureCheck
 from .services import EntryChanged, entry_save
 
 
@@ -147,3 +148,30 @@ class EntryAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # entry_save saved the injectates with the entry
+
+
+@admin.register(SignatureCheck)
+class SignatureCheckAdmin(admin.ModelAdmin):
+    """Findings of `verify_signatures` and of the pages' checks: read-only, except that
+    someone who has looked into one marks it resolved."""
+
+    list_display = ["entry", "revision", "found_at", "resolved", "resolved_at"]
+    list_filter = ["resolved"]
+    readonly_fields = ["entry", "revision", "found_at", "resolved_at"]
+    fields = ["entry", "revision", "found_at", "resolved", "resolved_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Resolved is final: reopening could make a second open finding for the revision.
+        if obj is not None and obj.resolved:
+            return self.fields
+        return self.readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.resolved_at = timezone.now() if obj.resolved else None
+        super().save_model(request, obj, form, change)

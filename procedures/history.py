@@ -60,15 +60,20 @@ def _injectates(version) -> str:
 
 
 def entry_history(entry: Entry) -> dict:
-    """Context for the entry page: `events`, `signatures` and `versions` (newest first)."""
+    """Context for the entry page: `events`, `signatures`, `versions` (newest first) and
+    `signed_versions` ({revision: its last version saved as signed off}, what an earlier
+    revision's signature is checked against)."""
     versions_qs = (
         entry.history.order_by("history_date", "history_id")
         .select_related("history_user", "procedure", "supervisor")
         .prefetch_related("historicalentry_injectates_set__injectate")
     )
     versions = []
+    signed_versions = {}
     previous = None
     for number, version in enumerate(versions_qs, start=1):
+        if version.status == Entry.Status.SIGNED_OFF:
+            signed_versions[version.revision] = version  # the last one saved as signed
         changes = []
         if previous is not None:
             for name, label in SHOWN_FIELDS:
@@ -94,4 +99,5 @@ def entry_history(entry: Entry) -> dict:
         "events": list(EntryEvent.objects.filter(entry=entry).select_related("actor")),
         "signatures": list(Signature.objects.filter(entry=entry).select_related("supervisor")),
         "versions": versions[::-1],
+        "signed_versions": signed_versions,
     }

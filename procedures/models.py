@@ -478,3 +478,58 @@ class Signature(models.Model):
         return (
             f"Signed off by {self.signer_name} on {self.signed_at:%d %b %Y %H:%M}: {self.meaning}"
         )
+
+
+class SignatureCheck(models.Model):
+    """A signed-off revision found not to match its signature: the entry's row or its
+    injectates were changed after signing, behind the services and the database's guards
+    (procedures.signatures). Open until a later check finds it matching again, or until
+    someone who has looked into it marks it resolved in the admin.
+
+    `content_hash` is the hash of the content found (empty when the revision has no
+    signature at all): the same content found again is the same finding, open or
+    resolved; a further change is a new one.
+
+    Not under the record's triggers: it is a finding about the record, not part of it.
+    """
+
+    entry = models.ForeignKey(Entry, models.PROTECT, related_name="signature_checks")
+    revision = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64, blank=True)
+    found_at = models.DateTimeField()
+    resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["found_at", "id"]
+        constraints = [
+            # One finding per content found, however many checks find it.
+            models.UniqueConstraint(
+                fields=["entry", "revision", "content_hash"],
+                name="procedures_signaturecheck_once_per_content",
+            ),
+        ]
+        indexes = [
+            # Cohort: the open findings.
+            models.Index(fields=["resolved", "found_at"], name="procedures_sigcheck_open"),
+        ]
+
+    def __str__(self):
+        state = "resolved" if self.resolved else "open"
+        return f"Signature mismatch on entry {self.entry_id} revision {self.revision} ({state})"
+
+
+class SignatureSweep(models.Model):
+    """One run of `manage.py verify_signatures` over every signed-off entry."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    checked = models.PositiveIntegerField()
+    failed = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        get_latest_by = "finished_at"
+
+    def __str__(self):
+        return f"Signature sweep at {self.finished_at:%Y-%m-%d %H:%M}: {self.failed} of {self.checked} failed"

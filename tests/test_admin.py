@@ -4,13 +4,16 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
+from procedures.models import SignatureCheck
 from tests.factories import PASSWORD, EntryFactory
 
 
 @pytest.fixture
 def admin_client_with_data(client, admin, alice, bob, diana):
-    EntryFactory(trainee=alice)
+    entry = EntryFactory(trainee=alice)
+    SignatureCheck.objects.create(entry=entry, revision=1, found_at=timezone.now())
     Group.objects.create(name="Coordinators")
     # A failed and a successful sign-in, so django-axes' logs have rows.
     client.post(reverse("login"), {"username": "bob", "password": "wrong"})
@@ -29,9 +32,9 @@ def test_admin_changelist_search_and_add_render(admin_client_with_data, model):
     assert admin_client_with_data.get(changelist).status_code == 200
     assert admin_client_with_data.get(changelist, {"q": "lumbar"}).status_code == 200
     add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-    # django-axes' logs are read-only in the admin, and entries are logged by their
-    # trainees only: no add page.
-    read_only = opts.app_label == "axes" or model.__name__ == "Entry"
+    # django-axes' logs are read-only in the admin, entries are logged by their trainees
+    # only, and signature findings are made by the checks: no add page.
+    read_only = opts.app_label == "axes" or model.__name__ in ("Entry", "SignatureCheck")
     assert admin_client_with_data.get(add).status_code == (403 if read_only else 200)
 
 

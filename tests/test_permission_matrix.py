@@ -39,7 +39,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from curriculum.models import ObservedAssessment
-from procedures.models import Entry, EntryEvent, ProcedureType, Signature
+from procedures.models import Entry, EntryEvent, ProcedureType, Signature, SignatureCheck
 from programs.models import Enrollment, Program
 from tests.factories import EntryFactory, UserFactory
 
@@ -375,6 +375,9 @@ for _model in ("accessattempt", "accesslog", "accessfailurelog"):
 for _method in METHODS:
     # Entries are logged by their trainees, never added in the admin (one door).
     STAFF_ADMIN_ANSWERS["admin:procedures_entry_add", _method] = FORBIDDEN
+    # Signature findings are made by the checks, and kept: only marked resolved.
+    STAFF_ADMIN_ANSWERS["admin:procedures_signaturecheck_add", _method] = FORBIDDEN
+    STAFF_ADMIN_ANSWERS["admin:procedures_signaturecheck_delete", _method] = FORBIDDEN
 
 
 def admin_users(url: Url) -> tuple[str, ...]:
@@ -499,6 +502,9 @@ class World:
             return self.enrollment
         if model is Group:
             return Group.objects.create(name="Coordinators")
+        if model is SignatureCheck:
+            entry = self.entry("submitted")
+            return model.objects.create(entry=entry, revision=1, found_at=timezone.now())
         if app_label == "axes":
             extra = {
                 "accessattempt": {"get_data": "", "post_data": "", "failures_since_start": 1},

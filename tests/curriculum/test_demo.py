@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from procedures.models import Entry
+from procedures.models import Entry, Signature, SignatureCheck
 from programs.models import Enrollment
 
 
@@ -44,3 +44,14 @@ def test_creates_the_demo_accounts_and_a_logbook_once(program, settings):
     call_command("load_demo", stdout=out)
     assert "no changes" in out.getvalue()
     assert list(Entry.objects.order_by("pk").values()) == before
+
+
+def test_every_demo_signature_verifies(program, settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    signed_off = Entry.objects.filter(status=Entry.Status.SIGNED_OFF).count()
+    assert signed_off == Signature.objects.count() > 0  # each signed by the real service
+    out = io.StringIO()
+    call_command("verify_signatures", stdout=out)  # raises CommandError on any failure
+    assert f"Checked {signed_off} signed-off entries: 0 failed." in out.getvalue()
+    assert not SignatureCheck.objects.exists()

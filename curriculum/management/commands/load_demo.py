@@ -17,7 +17,6 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from curriculum.models import ObservedAssessment
 from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType
 from procedures.services import build_event, entry_return, entry_sign_off, submission_token
 from programs.models import Enrollment, Program
@@ -121,33 +120,6 @@ class Command(BaseCommand):
                 defaults={"start_date": timezone.localdate() - timedelta(days=200)},
             )
             enrollment.supervisors.add(users[supervisor])
-
-    def _observed_assessments(self, trainee, supervisor) -> None:
-        """A radiation-safety DOPS and one lumbar medial branch block DOPS."""
-        mbb = ProcedureType.objects.get(slug="lumbar-mbb")
-        today = timezone.localdate()
-        ObservedAssessment.objects.bulk_create(
-            [
-                ObservedAssessment(
-                    trainee=trainee,
-                    assessor=supervisor,
-                    observed_on=today - timedelta(days=120),
-                    procedure=mbb,
-                    guidance=Modality.FLUOROSCOPY,
-                    rating=4,
-                    comments="Safe use of collimation and pulsed fluoroscopy.",
-                ),
-                ObservedAssessment(
-                    trainee=trainee,
-                    assessor=supervisor,
-                    observed_on=today - timedelta(days=20),
-                    procedure=mbb,
-                    guidance=Modality.FLUOROSCOPY,
-                    rating=4,
-                    comments="Good target views; needs to confirm with contrast.",
-                ),
-            ]
-        )
 
     def _ensure_entries(self, trainee, supervisor, plan, *, seed: int, scale: float = 1.0) -> int:
         if Entry.objects.filter(trainee=trainee).exists():
