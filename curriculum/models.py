@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from procedures.models import Autonomy, Entry, Injectate, Modality, ProcedureType
+from procedures.models import EARLIEST_DATE, Autonomy, Entry, Injectate, Modality, ProcedureType
 from programs.models import Enrollment, TimeStampedModel
 
 
@@ -123,6 +123,12 @@ class ObservedAssessment(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__gte=1, rating__lte=5), name="curriculum_assessment_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(observed_on__gte=EARLIEST_DATE),
+                name="curriculum_assessment_observed_from_1990",
+                violation_error_code="observed_on_too_early",
+                violation_error_message="The date observed cannot be before 1 January 1990.",
             ),
             models.CheckConstraint(
                 condition=~Q(assessor=models.F("trainee")),

@@ -118,6 +118,7 @@ class EntryForm(forms.ModelForm):
         self.fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
         self.fields["pain_relief_pct"].widget.attrs["max"] = 100
         self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()
         # Blank choices first so nothing is pre-selected by accident on a phone.
         for name in ("guidance", "side", "purpose", "role"):
             field = self.fields[name]
@@ -132,6 +133,10 @@ class EntryForm(forms.ModelForm):
         value = self.cleaned_data["performed_on"]
         if value > timezone.localdate():
             raise forms.ValidationError("The date performed cannot be in the future.")
+        if value < Entry.EARLIEST_DATE:
+            raise forms.ValidationError(
+                f"The date performed must be between {Entry.EARLIEST_DATE.day} {Entry.EARLIEST_DATE:%B %Y} and today."
+            )
         return value
 
     def clean_fluoro_time_s(self):

@@ -1,5 +1,7 @@
 """The logbook: the procedure catalogue and the trainee's log entries (DESIGN §3, §5)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -156,6 +158,8 @@ class Autonomy(models.IntegerChoices):
 MAX_FLUORO_SECONDS = 3600
 MAX_DAP = 100_000  # mGy·cm²; a long multi-level case is a few thousand
 MAX_DLP = 5_000  # mGy·cm; a CT-guided spine injection is typically a few hundred
+# No logbook holds a case from before this: an earlier date is a typing slip (0202 for 2022).
+EARLIEST_DATE = datetime.date(1990, 1, 1)
 
 
 class Entry(TimeStampedModel):
@@ -202,6 +206,7 @@ class Entry(TimeStampedModel):
     MAX_FLUORO_SECONDS = MAX_FLUORO_SECONDS
     MAX_DAP = MAX_DAP
     MAX_DLP = MAX_DLP
+    EARLIEST_DATE = EARLIEST_DATE
 
     trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="entries")
     supervisor = models.ForeignKey(
@@ -259,6 +264,12 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(supervisor=F("trainee")),
                 name="procedures_entry_not_self_supervised",
+            ),
+            models.CheckConstraint(
+                condition=Q(performed_on__gte=EARLIEST_DATE),
+                name="procedures_entry_performed_from_1990",
+                violation_error_code="performed_on_too_early",
+                violation_error_message="The date performed cannot be before 1 January 1990.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values),
