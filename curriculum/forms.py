@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from procedures.fields import IdModelChoiceField
-from procedures.forms import no_identifiers
+from procedures.forms import limit_length, no_identifiers
 from procedures.models import EARLIEST_DATE, Entry, Modality, ProcedureType
 
 from .models import ObservedAssessment
@@ -40,6 +40,7 @@ class AssessmentForm(forms.ModelForm):
         )
         self.fields["rating"].choices = [c for c in self.fields["rating"].choices if c[0] != ""]
         self.fields["observed_on"].widget.attrs["min"] = EARLIEST_DATE.isoformat()
+        limit_length(self.fields["comments"], "Comments")
 
     def clean_observed_on(self):
         value = self.cleaned_data["observed_on"]

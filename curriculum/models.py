@@ -5,7 +5,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from procedures.models import EARLIEST_DATE, Autonomy, Entry, Injectate, Modality, ProcedureType
+from procedures.models import (
+    EARLIEST_DATE,
+    MAX_COMMENT,
+    Autonomy,
+    Entry,
+    Injectate,
+    Modality,
+    ProcedureType,
+    text_limit,
+)
 from programs.models import Enrollment, TimeStampedModel
 
 
@@ -116,7 +125,7 @@ class ObservedAssessment(TimeStampedModel):
     procedure = models.ForeignKey(ProcedureType, models.PROTECT, related_name="assessments")
     guidance = models.CharField(max_length=20, choices=Modality.choices)
     rating = models.PositiveSmallIntegerField("global rating", choices=Autonomy.choices)
-    comments = models.TextField(blank=True)
+    comments = models.TextField(blank=True, max_length=MAX_COMMENT)
 
     class Meta:
         ordering = ["-observed_on", "-id"]
@@ -130,6 +139,7 @@ class ObservedAssessment(TimeStampedModel):
                 violation_error_code="observed_on_too_early",
                 violation_error_message="The date observed cannot be before 1 January 1990.",
             ),
+            text_limit("comments", MAX_COMMENT, "curriculum_assessment", "Comments"),
             models.CheckConstraint(
                 condition=~Q(assessor=models.F("trainee")),
                 name="curriculum_assessment_not_self_assessed",
