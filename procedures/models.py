@@ -430,7 +430,13 @@ class Entry(TimeStampedModel):
 
 
 class EntryEvent(models.Model):
-    """One transition of an entry's lifecycle: who moved it, when, from what to what."""
+    """One transition of an entry's lifecycle: who moved it, when, from what to what.
+
+    Events outlive their entry: deleting a draft or returned entry records a Deleted event
+    and leaves the entry's events (a supervisor's return comment among them) in place,
+    with `entry` set to null. What they were about is kept on each event: the entry's
+    number, its trainee, its procedure and its date as they were at that moment.
+    """
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"
@@ -438,14 +444,23 @@ class EntryEvent(models.Model):
         SIGNED_OFF = "signed_off", "Signed off"
         RETURNED = "returned", "Returned to trainee"
         CORRECTED = "corrected", "Corrected after sign-off"
+        DELETED = "deleted", "Deleted"
 
-    entry = models.ForeignKey(Entry, models.CASCADE, related_name="events")
+    entry = models.ForeignKey(Entry, models.SET_NULL, null=True, blank=True, related_name="events")
+    # The entry's number, kept when the entry is deleted.
+    entry_number = models.PositiveIntegerField(null=True, blank=True)
     # The entry's trainee, copied so that "recent activity" reads one index, not a join.
     trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    # The entry's procedure and date at the time (catalogue rows are retired, never deleted).
+    procedure = models.ForeignKey(
+        ProcedureType, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    performed_on = models.DateField(null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, choices=EntryStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=EntryStatus.choices)
+    # Blank for a Deleted event: the entry is no longer in any status.
+    to_status = models.CharField(max_length=20, choices=EntryStatus.choices, blank=True)
     revision = models.PositiveIntegerField()
     comment = models.TextField(blank=True, max_length=MAX_COMMENT)
     at = models.DateTimeField()

@@ -102,11 +102,14 @@ def build_event(
     `to_status` says otherwise); demo and benchmark data bulk-create these."""
     return EntryEvent(
         entry=entry,
+        entry_number=entry.pk,
         trainee_id=entry.trainee_id,
+        procedure_id=entry.procedure_id,
+        performed_on=entry.performed_on,
         actor=actor,
         action=action,
         from_status=from_status,
-        to_status=to_status or entry.status,
+        to_status=entry.status if to_status is None else to_status,
         revision=entry.revision,
         comment=comment,
         at=at or timezone.now(),
@@ -204,6 +207,25 @@ def entry_submit(*, entry: Entry, by) -> Entry:
     _record(entry, by, EntryEvent.Action.SUBMITTED, previous)
     _notify_supervisor(entry)
     return entry
+
+
+DELETABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED)
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry, by) -> None:
+    """Delete a Draft or Returned entry that was never signed off (revision 1).
+
+    The caller has checked who `by` is (the trainee, or staff in the admin). A Deleted
+    event is recorded, and the entry's events stay, with their entry set to null: who
+    created, submitted or returned it, with the supervisor's comment, is still known.
+    Raises EntryChanged, deleting nothing, if the entry moved on since it was read
+    (submitted from another tab) or is not deletable."""
+    _lock_unchanged(entry)
+    if entry.status not in DELETABLE or entry.revision != 1:
+        raise EntryChanged
+    build_event(entry, by, EntryEvent.Action.DELETED, entry.status, to_status="").save()
+    entry.delete()
 
 
 def _lock_for_decision(entry_id: int, supervisor, expected_submission: int | None = None) -> Entry:
