@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 
 from procedures.fields import IdModelChoiceField
-from procedures.forms import no_identifiers
-from procedures.models import Entry, Modality, ProcedureType
+from procedures.forms import limit_length, no_identifiers
+from procedures.models import EARLIEST_DATE, Entry, Modality, ProcedureType
 
 from .models import ObservedAssessment
 
@@ -39,11 +39,17 @@ class AssessmentForm(forms.ModelForm):
             status=Entry.Status.DRAFT
         )
         self.fields["rating"].choices = [c for c in self.fields["rating"].choices if c[0] != ""]
+        self.fields["observed_on"].widget.attrs["min"] = EARLIEST_DATE.isoformat()
+        limit_length(self.fields["comments"], "Comments")
 
     def clean_observed_on(self):
         value = self.cleaned_data["observed_on"]
         if value > timezone.localdate():
             raise forms.ValidationError("The date observed cannot be in the future.")
+        if value < EARLIEST_DATE:
+            raise forms.ValidationError(
+                f"The date observed must be between {EARLIEST_DATE.day} {EARLIEST_DATE:%B %Y} and today."
+            )
         return value
 
     def clean_comments(self):

@@ -6,7 +6,16 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from procedures.models import Autonomy, Entry, Injectate, Modality, ProcedureType
+from procedures.models import (
+    EARLIEST_DATE,
+    MAX_COMMENT,
+    Autonomy,
+    Entry,
+    Injectate,
+    Modality,
+    ProcedureType,
+    text_limit,
+)
 from programs.models import Enrollment, TimeStampedModel
 
 
@@ -138,7 +147,7 @@ class ObservedAssessment(TimeStampedModel):
     procedure = models.ForeignKey(ProcedureType, models.PROTECT, related_name="assessments")
     guidance = models.CharField(max_length=20, choices=Modality.choices)
     rating = models.PositiveSmallIntegerField("global rating", choices=Autonomy.choices)
-    comments = models.TextField(blank=True)
+    comments = models.TextField(blank=True, max_length=MAX_COMMENT)
 
     class Meta:
         ordering = ["-observed_on", "-id"]
@@ -146,6 +155,13 @@ class ObservedAssessment(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(rating__gte=1, rating__lte=5), name="curriculum_assessment_rating_1_5"
             ),
+            models.CheckConstraint(
+                condition=Q(observed_on__gte=EARLIEST_DATE),
+                name="curriculum_assessment_observed_from_1990",
+                violation_error_code="observed_on_too_early",
+                violation_error_message="The date observed cannot be before 1 January 1990.",
+            ),
+            text_limit("comments", MAX_COMMENT, "curriculum_assessment", "Comments"),
             models.CheckConstraint(
                 condition=~Q(assessor=models.F("trainee")),
                 name="curriculum_assessment_not_self_assessed",

@@ -29,8 +29,10 @@ PERSON = ["title", "first_name", "last_name", "username"]
 RECENT_EVENT_FIELDS = [
     "at",
     "action",
-    "entry__id",
-    "entry__procedure__name",
+    "entry_id",
+    "entry_number",
+    "performed_on",
+    "procedure__name",
     *[f"actor__{name}" for name in PERSON],
 ]
 RECENT_ASSESSMENT_FIELDS = [
@@ -89,7 +91,7 @@ def _progress_context(enrollment: Enrollment) -> dict:
     events = list(
         EntryEvent.objects.filter(trainee=trainee)
         .exclude(action=EntryEvent.Action.CREATED)
-        .select_related("entry__procedure", "actor")
+        .select_related("procedure", "actor")
         .only(*RECENT_EVENT_FIELDS)
         .order_by("-at", "-id")[:8]
     )

@@ -8,7 +8,7 @@ from accounts.retention import KeepRecordsAdmin
 
 from .forms import EntryForm
 from .models import Entry, Injectate, Modality, ProcedureType, Side, SignatureCheck
-from .services import EntryChanged, entry_save
+from .services import EntryChanged, entry_delete, entry_save
 
 
 class ProcedureTypeAdminForm(forms.ModelForm):
@@ -145,6 +145,31 @@ class EntryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         entry_save(form=form, trainee=obj.trainee, submit=False)
+
+    def delete_model(self, request, obj):
+        """Through the service: a Deleted event is recorded and the entry's events stay."""
+        try:
+            entry_delete(entry=obj, by=request.user)
+        except EntryChanged:
+            self.message_user(
+                request, f"Entry #{obj.pk} was not deleted: it changed meanwhile.", messages.ERROR
+            )
+
+    def delete_queryset(self, request, queryset):
+        """ "Delete selected" deletes only what may be deleted (a Draft or Returned entry
+        never signed off), each through the service; the rest are kept and named."""
+        kept = []
+        for entry in queryset:
+            try:
+                entry_delete(entry=entry, by=request.user)
+            except EntryChanged:
+                kept.append(f"#{entry.pk}")
+        if kept:
+            self.message_user(
+                request,
+                f"Not deleted (submitted or signed off): {', '.join(kept)}.",
+                messages.ERROR,
+            )
 
     def save_related(self, request, form, formsets, change):
         pass  # entry_save saved the injectates with the entry

@@ -8,12 +8,26 @@ from django.utils import timezone
 from .fields import IdModelChoiceField, IdModelMultipleChoiceField
 from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
-from .models import Autonomy, Entry, Injectate, Modality, ProcedureType, Side
+from .models import MAX_COMMENT, Autonomy, Entry, Injectate, Modality, ProcedureType, Side
 
 User = get_user_model()
 
 FLUORO_FIELDS = ("fluoro_time_s", "dap")
 CT_FIELDS = ("dlp",)
+
+
+def limit_length(field: forms.CharField, what: str) -> None:
+    """Say which field is too long and by how much, and let the page count as one types.
+
+    The browser's own `maxlength` would cut a paste short without a word; instead the
+    textarea carries `data-max-length` for static/js/char_count.js, which shows the count,
+    and the server refuses more with this message, keeping what was typed.
+    """
+    field.error_messages["max_length"] = (
+        f"{what} can be at most {field.max_length} characters; this has %(show_value)d."
+    )
+    field.widget.attrs.pop("maxlength", None)
+    field.widget.attrs["data-max-length"] = field.max_length
 
 
 def supervisors_for(trainee):
@@ -124,6 +138,8 @@ class EntryForm(forms.ModelForm):
         self.fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
         self.fields["pain_relief_pct"].widget.attrs["max"] = 100
         self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()
+        limit_length(self.fields["notes"], "Notes")
         # Blank choices first so nothing is pre-selected by accident on a phone.
         for name in ("guidance", "side", "purpose", "role"):
             field = self.fields[name]
@@ -138,6 +154,10 @@ class EntryForm(forms.ModelForm):
         value = self.cleaned_data["performed_on"]
         if value > timezone.localdate():
             raise forms.ValidationError("The date performed cannot be in the future.")
+        if value < Entry.EARLIEST_DATE:
+            raise forms.ValidationError(
+                f"The date performed must be between {Entry.EARLIEST_DATE.day} {Entry.EARLIEST_DATE:%B %Y} and today."
+            )
         return value
 
     def clean_fluoro_time_s(self):
@@ -252,7 +272,7 @@ class SignOffForm(forms.Form):
     comment = forms.CharField(
         label="Comment (optional)",
         required=False,
-        max_length=2000,
+        max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -260,6 +280,7 @@ class SignOffForm(forms.Form):
         # Distinct ids: the entry page shows this form beside the ReturnForm.
         kwargs.setdefault("auto_id", "signoff_%s")
         super().__init__(*args, **kwargs)
+        limit_length(self.fields["comment"], "The comment")
 
     def clean_comment(self):
         return no_identifiers(self.cleaned_data["comment"])
@@ -269,7 +290,7 @@ class ReturnForm(forms.Form):
     submission = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     comment = forms.CharField(
         label="What needs correcting",
-        max_length=2000,
+        max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what the trainee should correct."},
     )
@@ -277,6 +298,7 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "return_%s")
         super().__init__(*args, **kwargs)
+        limit_length(self.fields["comment"], "What needs correcting")
 
     def clean_comment(self):
         return no_identifiers(self.cleaned_data["comment"])

@@ -1,8 +1,12 @@
 """The logbook: the procedure catalogue and the trainee's log entries (DESIGN §3, §5)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -164,6 +168,22 @@ class Autonomy(models.IntegerChoices):
 MAX_FLUORO_SECONDS = 3600
 MAX_DAP = 100_000  # mGy·cm²; a long multi-level case is a few thousand
 MAX_DLP = 5_000  # mGy·cm; a CT-guided spine injection is typically a few hundred
+# No logbook holds a case from before this: an earlier date is a typing slip (0202 for 2022).
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+# Free text: a case note or a comment is a few sentences; a limit keeps a paste of a whole
+# report (or a script's megabytes) out of the record, the pages and the exports.
+MAX_NOTES = 2000
+MAX_COMMENT = 2000
+
+
+def text_limit(field: str, limit: int, table: str, label: str) -> models.CheckConstraint:
+    """The database's own length limit on a free-text field (counted in characters)."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), limit),
+        name=f"{table}_{field}_length",
+        violation_error_code=f"{field}_too_long",
+        violation_error_message=f"{label} can be at most {limit} characters.",
+    )
 
 
 class Entry(TimeStampedModel):
@@ -210,6 +230,8 @@ class Entry(TimeStampedModel):
     MAX_FLUORO_SECONDS = MAX_FLUORO_SECONDS
     MAX_DAP = MAX_DAP
     MAX_DLP = MAX_DLP
+    EARLIEST_DATE = EARLIEST_DATE
+    MAX_NOTES = MAX_NOTES
 
     trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="entries")
     supervisor = models.ForeignKey(
@@ -242,7 +264,7 @@ class Entry(TimeStampedModel):
     pain_relief_pct = models.PositiveSmallIntegerField("pain relief (%)", null=True, blank=True)
     age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=MAX_NOTES)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Counts corrections: a signed-off entry that the trainee corrects becomes revision
@@ -268,6 +290,13 @@ class Entry(TimeStampedModel):
                 condition=~Q(supervisor=F("trainee")),
                 name="procedures_entry_not_self_supervised",
             ),
+            models.CheckConstraint(
+                condition=Q(performed_on__gte=EARLIEST_DATE),
+                name="procedures_entry_performed_from_1990",
+                violation_error_code="performed_on_too_early",
+                violation_error_message="The date performed cannot be before 1 January 1990.",
+            ),
+            text_limit("notes", MAX_NOTES, "procedures_entry", "Notes"),
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values),
                 name="procedures_entry_status_valid",
@@ -409,7 +438,13 @@ class Entry(TimeStampedModel):
 
 
 class EntryEvent(models.Model):
-    """One transition of an entry's lifecycle: who moved it, when, from what to what."""
+    """One transition of an entry's lifecycle: who moved it, when, from what to what.
+
+    Events outlive their entry: deleting a draft or returned entry records a Deleted event
+    and leaves the entry's events (a supervisor's return comment among them) in place,
+    with `entry` set to null. What they were about is kept on each event: the entry's
+    number, its trainee, its procedure and its date as they were at that moment.
+    """
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"
@@ -417,20 +452,30 @@ class EntryEvent(models.Model):
         SIGNED_OFF = "signed_off", "Signed off"
         RETURNED = "returned", "Returned to trainee"
         CORRECTED = "corrected", "Corrected after sign-off"
+        DELETED = "deleted", "Deleted"
 
-    entry = models.ForeignKey(Entry, models.CASCADE, related_name="events")
+    entry = models.ForeignKey(Entry, models.SET_NULL, null=True, blank=True, related_name="events")
+    # The entry's number, kept when the entry is deleted.
+    entry_number = models.PositiveIntegerField(null=True, blank=True)
     # The entry's trainee, copied so that "recent activity" reads one index, not a join.
     trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    # The entry's procedure and date at the time (catalogue rows are retired, never deleted).
+    procedure = models.ForeignKey(
+        ProcedureType, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    performed_on = models.DateField(null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, choices=EntryStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=EntryStatus.choices)
+    # Blank for a Deleted event: the entry is no longer in any status.
+    to_status = models.CharField(max_length=20, choices=EntryStatus.choices, blank=True)
     revision = models.PositiveIntegerField()
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=MAX_COMMENT)
     at = models.DateTimeField()
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [text_limit("comment", MAX_COMMENT, "procedures_event", "A comment")]
         indexes = [
             # The entry page's timeline.
             models.Index(fields=["entry", "at"], name="procedures_event_entry_at"),
@@ -458,7 +503,7 @@ class Signature(models.Model):
     signer_name = models.CharField(max_length=200, help_text="The signer's name as printed.")
     signed_at = models.DateTimeField()
     autonomy = models.PositiveSmallIntegerField(choices=Autonomy.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=MAX_COMMENT)
     meaning = models.CharField(max_length=200, default=MEANING)
     content_hash = models.CharField(max_length=64)
 
@@ -472,6 +517,7 @@ class Signature(models.Model):
                 condition=Q(autonomy__gte=1, autonomy__lte=5),
                 name="procedures_signature_autonomy_1_5",
             ),
+            text_limit("comment", MAX_COMMENT, "procedures_signature", "A comment"),
         ]
 
     def __str__(self):

@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.validators import one_line
 from programs.models import Enrollment
 
 from .models import Entry, EntryEvent, Signature
 
 security_log = logging.getLogger("precept.security")
+mail_log = logging.getLogger("precept.mail")
 
 # Fields whose values a signature covers (and whose change a history entry shows).
 CONTENT_FIELDS = [
@@ -102,11 +104,14 @@ def build_event(
     `to_status` says otherwise); demo and benchmark data bulk-create these."""
     return EntryEvent(
         entry=entry,
+        entry_number=entry.pk,
         trainee_id=entry.trainee_id,
+        procedure_id=entry.procedure_id,
+        performed_on=entry.performed_on,
         actor=actor,
         action=action,
         from_status=from_status,
-        to_status=to_status or entry.status,
+        to_status=entry.status if to_status is None else to_status,
         revision=entry.revision,
         comment=comment,
         at=at or timezone.now(),
@@ -125,9 +130,24 @@ def _link(entry: Entry) -> str:
     return settings.PRECEPT_BASE_URL + reverse("procedures:entry_detail", args=[entry.pk])
 
 
+def send_plain_mail(subject: str, body: str, to: str, *, fail_silently: bool = True) -> bool:
+    """Send one plain email; False, logged, if it cannot be built.
+
+    The subject is made one line (a name with a line break, stored before names were
+    validated, would split the header); an address Django refuses to put in a header
+    (BadHeaderError) or cannot parse (ValueError, raised by the SMTP backend) is skipped,
+    never an error page after the work it reports was saved."""
+    try:
+        send_mail(one_line(subject), body, None, [to], fail_silently=fail_silently)
+    except (BadHeaderError, ValueError):  # BadHeaderError is a ValueError; named for the reader
+        mail_log.warning("not sent: the address or a header cannot be used (to %r)", to)
+        return False
+    return True
+
+
 def _email_after_commit(subject: str, body: str, to: str) -> None:
     if to:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [to], fail_silently=True))
+        transaction.on_commit(lambda: send_plain_mail(subject, body, to))
 
 
 def _notify_supervisor(entry: Entry) -> None:
@@ -204,6 +224,25 @@ def entry_submit(*, entry: Entry, by) -> Entry:
     _record(entry, by, EntryEvent.Action.SUBMITTED, previous)
     _notify_supervisor(entry)
     return entry
+
+
+DELETABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED)
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry, by) -> None:
+    """Delete a Draft or Returned entry that was never signed off (revision 1).
+
+    The caller has checked who `by` is (the trainee, or staff in the admin). A Deleted
+    event is recorded, and the entry's events stay, with their entry set to null: who
+    created, submitted or returned it, with the supervisor's comment, is still known.
+    Raises EntryChanged, deleting nothing, if the entry moved on since it was read
+    (submitted from another tab) or is not deletable."""
+    _lock_unchanged(entry)
+    if entry.status not in DELETABLE or entry.revision != 1:
+        raise EntryChanged
+    build_event(entry, by, EntryEvent.Action.DELETED, entry.status, to_status="").save()
+    entry.delete()
 
 
 def _lock_for_decision(entry_id: int, supervisor, expected_submission: int | None = None) -> Entry:

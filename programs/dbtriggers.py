@@ -14,6 +14,7 @@ SQLite (used between transactional tests) is a `DELETE FROM` per table in no set
 deletion is already refused by `PROTECT` foreign keys.
 """
 
+import re
 from dataclasses import dataclass
 
 # What a guard says; tests and `is_guard_error` look for this prefix.
@@ -108,6 +109,38 @@ def install(triggers: list[Trigger]):
             _run(schema_editor, trigger.drop(vendor))
 
     return forwards, backwards
+
+
+def around_rebuild(triggers: list[Trigger]):
+    """Two operations to put before and after a schema change that rebuilds a table.
+
+    On SQLite, Django adds a constraint or alters a column by building a new table, dropping
+    the old one and renaming the new one into place. Dropping a table drops its own
+    triggers, and renaming fails while a trigger on another table still names the dropped
+    one ("error in trigger ...: no such table"). So every trigger that names the rebuilt
+    table is dropped first and installed again after; on PostgreSQL (no rebuild) this is
+    harmless. Pass every trigger that mentions the table, on whichever table it sits::
+
+        before, after = around_rebuild(triggers)
+        operations = [before, migrations.AddConstraint(...), after]
+    """
+    from django.db import migrations
+
+    forwards, backwards = install(triggers)
+    return (
+        migrations.RunPython(backwards, forwards, elidable=False),
+        migrations.RunPython(forwards, backwards, elidable=False),
+    )
+
+
+def naming(triggers: list[Trigger], table: str) -> list[Trigger]:
+    """The triggers on `table` or whose SQL names it (a subquery on another table)."""
+    pattern = re.compile(rf"\b{re.escape(table)}\b")
+    return [
+        trigger
+        for trigger in triggers
+        if trigger.table == table or pattern.search(trigger.condition + " " + trigger.statements)
+    ]
 
 
 def bump(table: str, column: str, where: str) -> str:

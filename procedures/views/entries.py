@@ -20,6 +20,7 @@ from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
+from ..services import entry_delete as delete_entry
 from ..signatures import record_failures, verify_earlier_signatures, verify_signature
 from .access import get_entry
 
@@ -274,7 +275,11 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes a draft or returned entry."""
     entry = get_entry(request, pk, may=Entry.can_delete)
     if request.method == "POST":
-        entry.delete()
+        try:
+            delete_entry(entry=entry, by=request.user)
+        except EntryChanged:
+            messages.warning(request, "Nothing was deleted: this entry changed meanwhile.")
+            return redirect(entry)
         messages.success(request, "Entry deleted.")
         return redirect("procedures:entry_list")
     return render(

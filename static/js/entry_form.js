@@ -52,12 +52,15 @@
 // Nothing typed is lost if a submission fails (a dropped connection, a server that is
 // briefly unavailable): the form is kept in this tab's sessionStorage as it is typed and
 // put back when the form is opened again. The entry page, reached only once an entry is
-// saved or opened, clears it (static/js/entry_saved.js).
+// saved or opened, clears it (static/js/entry_saved.js). The key names the signed-in
+// user, whose sign-out clears it (static/js/drafts.js): a draft is only ever put back
+// into the form of the person who typed it.
 (function () {
   "use strict";
   const form = document.getElementById("entry-form");
-  if (!form || !window.sessionStorage) return;
-  const KEY = "precept-entry-draft:" + form.getAttribute("action");
+  const user = document.body.getAttribute("data-user-id");
+  if (!form || !user || !window.sessionStorage) return;
+  const KEY = "precept-entry-draft:" + user + ":" + form.getAttribute("action");
   const SKIP = new Set(["csrfmiddlewaretoken", "form_key", "action"]);
 
   function collect() {

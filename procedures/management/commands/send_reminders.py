@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry
+from procedures.services import send_plain_mail
 
 
 def supervisors_to_remind(now=None) -> list[dict]:
@@ -52,14 +52,17 @@ class Command(BaseCommand):
                 self.stderr.write(f"{line}: no email address, skipped")
                 continue
             if not dry_run:
-                send_mail(
+                # One bad address never stops the reminders of the others.
+                if not send_plain_mail(
                     f"Precept: {waiting} entr{'y' if waiting == 1 else 'ies'} waiting for your sign-off",
                     f"Dear {supervisor.display_name},\n\n{waiting} logbook "
                     f"entr{'y is' if waiting == 1 else 'ies are'} waiting for your sign-off; "
                     f"the oldest was submitted {days} days ago.\n\n{queue_url}\n",
-                    None,
-                    [supervisor.email],
-                )
+                    supervisor.email,
+                    fail_silently=False,
+                ):
+                    self.stderr.write(f"{line}: the address cannot be used, skipped")
+                    continue
                 sent += 1
             if options["verbosity"] >= 1:
                 self.stdout.write(f"{line}{' (dry run)' if dry_run else ''}")
