@@ -110,6 +110,40 @@ def install(triggers: list[Trigger]):
     return forwards, backwards
 
 
+def keep_sqlite_triggers(table: str):
+    """A pair of RunPython functions to put around operations that rebuild `table` on
+    SQLite (adding a field with a default, or a constraint, copies it to a new table).
+
+    SQLite's procedure for that rebuild is to drop the triggers that name the table and
+    create them again afterwards: a trigger on it would be lost with the old table, and
+    one on another table that writes to it makes the final rename fail ("error in trigger
+    ...: no such table"). The first function keeps their SQL and drops them, the second
+    creates them again; put the first before the operations and the second after, each
+    also as the other's reverse. Nothing happens on PostgreSQL, which rebuilds nothing.
+    """
+    kept: list[str] = []
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s",
+                [f"%{table}%"],
+            )
+            rows = cursor.fetchall()
+        kept[:] = [sql for _, sql in rows]
+        for name, _ in rows:
+            schema_editor.execute(f'DROP TRIGGER "{name}";', params=None)
+
+    def create(apps, schema_editor):
+        for sql in kept:
+            schema_editor.execute(sql, params=None)
+        kept.clear()
+
+    return drop, create
+
+
 def bump(table: str, column: str, where: str) -> str:
     """SQL that adds one to `column` of the rows of `table` selected by `where`."""
     return f"UPDATE {table} SET {column} = {column} + 1 WHERE {where};"

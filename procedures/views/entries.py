@@ -19,6 +19,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
+from ..reauth import password_needed
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from .access import get_entry
 
@@ -179,7 +180,9 @@ def render_entry_page(
     can_decide = entry.can_decide(request.user)
     if can_decide:
         seen = {"submission": submission_token(entry)}
-        sign_off_form = sign_off_form or SignOffForm(initial=seen)
+        sign_off_form = sign_off_form or SignOffForm(
+            initial=seen, ask_password=password_needed(request, [entry.trainee_id])
+        )
         return_form = return_form or ReturnForm(initial=seen)
     return render(
         request,
