@@ -273,7 +273,10 @@ class SignOffForm(forms.Form):
                 strip=False,
                 widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
                 help_text="Your signature: asked at your first sign-off, then again after a while.",
-                error_messages={"required": PASSWORD_MISSING},
+                error_messages={
+                    "required": PASSWORD_MISSING,
+                    "null_characters_not_allowed": PASSWORD_WRONG,
+                },
             )
 
     def clean_comment(self):
