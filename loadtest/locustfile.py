@@ -118,6 +118,8 @@ class Supervisor(PreceptUser):
             "csrfmiddlewaretoken": CSRF.search(queue.text).group(1),
             "autonomy": "4",
             "submission": submission,
+            # A signature: asked at the session's first sign-off, then after the window.
+            "password": PASSWORD,
         }
         with self.client.post(
             f"/entries/{entry_id}/sign-off/",

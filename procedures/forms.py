@@ -9,6 +9,7 @@ from .fields import IdModelChoiceField, IdModelMultipleChoiceField
 from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
 from .models import MAX_COMMENT, Autonomy, Entry, Injectate, Modality, ProcedureType, Side
+from .reauth import confirm_password
 
 User = get_user_model()
 
@@ -256,6 +257,13 @@ def procedure_rules() -> dict:
     }
 
 
+PASSWORD_MISSING = "Enter your password to sign: a sign-off is your electronic signature."
+PASSWORD_WRONG = (
+    "Enter your password to sign: that is not your password. After repeated wrong "
+    "passwords, signing in and signing off are locked for a while."
+)
+
+
 class SignOffForm(forms.Form):
     """The supervisor's signature on one entry (or on each of several)."""
 
@@ -276,14 +284,35 @@ class SignOffForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, request=None, ask_password: bool = False, **kwargs):
+        """With `ask_password` (procedures.reauth decides when), the form also asks for the
+        password of `request.user` and is valid only with it: a sign-off is an electronic
+        signature (21 CFR Part 11 §11.200)."""
         # Distinct ids: the entry page shows this form beside the ReturnForm.
         kwargs.setdefault("auto_id", "signoff_%s")
         super().__init__(*args, **kwargs)
         limit_length(self.fields["comment"], "The comment")
+        self.request = request
+        self.asks_password = ask_password
+        if ask_password:
+            self.fields["password"] = forms.CharField(
+                label="Your password",
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                help_text="Your signature: asked at your first sign-off, then again after a while.",
+                error_messages={
+                    "required": PASSWORD_MISSING,
+                    "null_characters_not_allowed": PASSWORD_WRONG,
+                },
+            )
 
     def clean_comment(self):
         return no_identifiers(self.cleaned_data["comment"])
+
+    def clean_password(self):
+        if not confirm_password(self.request, self.cleaned_data["password"]):
+            raise forms.ValidationError(PASSWORD_WRONG)
+        return ""  # checked; kept nowhere
 
 
 class ReturnForm(forms.Form):

@@ -2,7 +2,7 @@
 decided (relations, not global flags, decide access: DESIGN §2)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from .models import Enrollment, Program
@@ -37,6 +37,18 @@ def directed_trainees(user):
 def actively_supervised_trainees(user):
     """Trainee ids of the active enrollments that name `user` as a supervisor."""
     return Enrollment.objects.filter(supervisors=user, active=True).values("trainee")
+
+
+def signoff_password_minutes(supervisor, trainees) -> int:
+    """The strictest (smallest) sign-off password window of the programs in which
+    `supervisor` signs for any of `trainees` (ids, or a subquery of them): the active
+    enrollments naming them. 0, asking every time, when there is none. One query."""
+    window = Program.objects.filter(
+        enrollments__supervisors=supervisor,
+        enrollments__active=True,
+        enrollments__trainee__in=trainees,
+    ).aggregate(window=Min("signoff_password_minutes"))["window"]
+    return 0 if window is None else window
 
 
 def roles(user) -> dict:

@@ -7,7 +7,7 @@ from .models import Enrollment, Program
 
 @admin.register(Program)
 class ProgramAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "signoff_password_minutes"]
     search_fields = ["name", "slug"]
     filter_horizontal = ["directors"]
 

@@ -111,36 +111,47 @@ def install(triggers: list[Trigger]):
     return forwards, backwards
 
 
-def around_rebuild(triggers: list[Trigger]):
-    """Two operations to put before and after a schema change that rebuilds a table.
+def around_rebuild(*tables: str):
+    """Two migration operations to put before and after schema changes that rebuild
+    `tables` on SQLite::
 
-    On SQLite, Django adds a constraint or alters a column by building a new table, dropping
-    the old one and renaming the new one into place. Dropping a table drops its own
-    triggers, and renaming fails while a trigger on another table still names the dropped
-    one ("error in trigger ...: no such table"). So every trigger that names the rebuilt
-    table is dropped first and installed again after; on PostgreSQL (no rebuild) this is
-    harmless. Pass every trigger that mentions the table, on whichever table it sits::
-
-        before, after = around_rebuild(triggers)
+        before, after = around_rebuild("procedures_entry")
         operations = [before, migrations.AddConstraint(...), after]
+
+    SQLite adds a constraint or a column with a default, or alters one, by building a new
+    table, dropping the old one and renaming the new one into place. Dropping a table drops
+    its own triggers, and the rename fails while a trigger on another table still names the
+    dropped one ("error in trigger ...: no such table"). So every trigger whose SQL names
+    one of `tables`, on whichever table it sits and whichever migration made it, is set
+    aside first (its SQL read from sqlite_master) and created again after; each operation
+    is the other's reverse. Nothing happens on PostgreSQL, which rebuilds nothing.
     """
     from django.db import migrations
 
-    forwards, backwards = install(triggers)
+    patterns = [re.compile(rf"{re.escape(table)}", re.IGNORECASE) for table in tables]
+    kept: list[str] = []
+
+    def set_aside(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            rows = [
+                (n, sql) for n, sql in cursor.fetchall() if any(p.search(sql) for p in patterns)
+            ]
+        kept[:] = [sql for _, sql in rows]
+        for name, _ in rows:
+            schema_editor.execute(f'DROP TRIGGER "{name}";', params=None)
+
+    def put_back(apps, schema_editor):
+        for sql in kept:
+            schema_editor.execute(sql, params=None)
+        kept.clear()
+
     return (
-        migrations.RunPython(backwards, forwards, elidable=False),
-        migrations.RunPython(forwards, backwards, elidable=False),
+        migrations.RunPython(set_aside, put_back, elidable=False),
+        migrations.RunPython(put_back, set_aside, elidable=False),
     )
-
-
-def naming(triggers: list[Trigger], table: str) -> list[Trigger]:
-    """The triggers on `table` or whose SQL names it (a subquery on another table)."""
-    pattern = re.compile(rf"\b{re.escape(table)}\b")
-    return [
-        trigger
-        for trigger in triggers
-        if trigger.table == table or pattern.search(trigger.condition + " " + trigger.statements)
-    ]
 
 
 def bump(table: str, column: str, where: str) -> str:

@@ -6,8 +6,13 @@ It imports neither of them.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
+
+# The longest a supervisor may go between typing their password to sign: a working day.
+SIGNOFF_PASSWORD_MAX_MINUTES = 720
 
 
 class TimeStampedModel(models.Model):
@@ -31,11 +36,35 @@ class Program(TimeStampedModel):
     # requirement's procedure types or injectates) is written, by any path; stored
     # progress computed against another version is recomputed. Never set by code.
     curriculum_version = models.BigIntegerField(default=0, editable=False)
+    # A sign-off is an electronic signature (21 CFR Part 11 §11.200(a)(1)): the first one
+    # of a session needs the password again, later ones only within this window.
+    signoff_password_minutes = models.PositiveSmallIntegerField(
+        "sign-off password window (minutes)",
+        default=15,
+        validators=[MaxValueValidator(SIGNOFF_PASSWORD_MAX_MINUTES)],
+        help_text=(
+            "How long a supervisor's password, typed to sign off, covers further sign-offs "
+            f"in the same session: 0 to {SIGNOFF_PASSWORD_MAX_MINUTES} minutes; 0 asks for "
+            "it at every sign-off. The first sign-off of a session always asks. Signing "
+            "entries of several programs at once uses the strictest."
+        ),
+    )
     # Who changed the program or its directors, and when (the stamp is not history).
     history = HistoricalRecords(m2m_fields=[directors], excluded_fields=["curriculum_version"])
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signoff_password_minutes__gte=0)
+                & Q(signoff_password_minutes__lte=SIGNOFF_PASSWORD_MAX_MINUTES),
+                name="programs_program_signoff_password_minutes_range",
+                violation_error_message=(
+                    "The sign-off password window must be between 0 and "
+                    f"{SIGNOFF_PASSWORD_MAX_MINUTES} minutes."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -1,5 +1,6 @@
 """factory_boy factories: volume and unimportant fields. Needs the loaded catalogue."""
 
+import time
 from decimal import Decimal
 
 import factory
@@ -7,8 +8,18 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from procedures.models import Entry, ProcedureType
+from procedures.reauth import SESSION_KEY
 
 PASSWORD = "correct-horse-battery"
+
+
+def password_just_typed(client, ago_seconds: float = 0) -> None:
+    """Mark `client`'s session (after force_login) as if its user typed their password to
+    sign `ago_seconds` ago, as procedures.reauth records it: the next sign-offs within the
+    program's window need none. For tests about something else than that password."""
+    session = client.session
+    session[SESSION_KEY] = time.time() - ago_seconds
+    session.save()
 
 
 class UserFactory(factory.django.DjangoModelFactory):

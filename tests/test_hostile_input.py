@@ -15,7 +15,7 @@ from curriculum.models import ObservedAssessment
 from procedures.forms import EntryForm
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature
 from programs.models import Enrollment
-from tests.factories import EntryFactory
+from tests.factories import EntryFactory, password_just_typed
 
 EXAMPLES = settings(
     max_examples=60,
@@ -167,6 +167,7 @@ def test_query_parameters_never_fail(request, alice, bob, diana, who, name, para
 def test_decisions_never_fail_and_a_refusal_changes_nothing(alice, bob, data, action):
     client = Client()
     client.force_login(bob)
+    password_just_typed(client)  # so that what is tried here reaches the sign-off
     entry = EntryFactory(
         trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED, submitted_at=timezone.now()
     )
@@ -182,6 +183,7 @@ def test_decisions_never_fail_and_a_refusal_changes_nothing(alice, bob, data, ac
 def test_sign_off_selected_never_fails(alice, bob, charlie, dave, entries, data):
     client = Client()
     client.force_login(bob)
+    password_just_typed(client)
     theirs = EntryFactory(
         trainee=charlie, supervisor=dave, status=Entry.Status.SUBMITTED, submitted_at=timezone.now()
     )

@@ -41,7 +41,7 @@ from django.utils import timezone
 from curriculum.models import ObservedAssessment
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature, SignatureCheck
 from programs.models import Enrollment, Program
-from tests.factories import EntryFactory, UserFactory
+from tests.factories import PASSWORD, EntryFactory, UserFactory
 
 USERS = ["anonymous", "alice", "charlie", "bob", "dave", "diana", "other_director", "admin"]
 SIGNED_IN = USERS[1:]
@@ -281,7 +281,8 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "procedures:entry_sign_off": Rule(
         obj="submitted",
-        data=lambda world, entry: {"autonomy": "4"},
+        # Signing needs the signer's own password (procedures.reauth); each user types theirs.
+        data=lambda world, entry: {"autonomy": "4", "password": PASSWORD},
         get=signed_in(NOT_ALLOWED),
         post=signed_in(
             NOT_FOUND,
@@ -308,7 +309,11 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     # Entries not submitted to the user are skipped with a reason: back to the queue.
     "procedures:signoff_bulk": Rule(
         obj="submitted",
-        data=lambda world, entry: {"entries": [str(entry.pk)], "autonomy": "4"},
+        data=lambda world, entry: {
+            "entries": [str(entry.pk)],
+            "autonomy": "4",
+            "password": PASSWORD,
+        },
         get=signed_in(NOT_ALLOWED),
         post=signed_in(TO_QUEUE, bob=redirect("procedures:signoff_queue", changes=True)),
     ),

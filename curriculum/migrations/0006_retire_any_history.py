@@ -5,21 +5,18 @@ the curriculum keeps history.
 Existing requirements with no procedure types meant "any": they say so explicitly now.
 On SQLite, adding a column rebuilds the table: its triggers go with the old table, and
 renaming the new one fails while another table's trigger names the dropped one. So the
-curriculum's stamps are dropped first and installed again at the end, from the migration
-that made them (the same on PostgreSQL, where it is merely redundant).
+triggers naming the stage and requirement tables are set aside first and put back at the
+end (programs.dbtriggers.around_rebuild; nothing to do on PostgreSQL).
 """
-
-import importlib
 
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from programs.dbtriggers import install
+from programs.dbtriggers import around_rebuild
 
-made = importlib.import_module("curriculum.migrations.0005_curriculum_triggers")
-reinstall, drop = install(made.TRIGGERS)
+before, after = around_rebuild("curriculum_stage", "curriculum_requirement")
 
 
 def any_where_empty(apps, schema_editor):
@@ -37,7 +34,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop, reinstall),
+        before,
         migrations.AddField(
             model_name='requirement',
             name='active',
@@ -151,6 +148,6 @@ class Migration(migrations.Migration):
                 name='curriculum_stage_order_unique',
             ),
         ),
-        migrations.RunPython(reinstall, drop),
+        after,
         migrations.RunPython(any_where_empty, migrations.RunPython.noop),
     ]

@@ -5,14 +5,12 @@ first and installed again after (see programs.dbtriggers.around_rebuild).
 """
 
 import datetime
-import importlib
 
 from django.db import migrations, models
 
-from programs.dbtriggers import around_rebuild, naming
+from programs.dbtriggers import around_rebuild
 
-made = importlib.import_module("curriculum.migrations.0005_curriculum_triggers")
-before, after = around_rebuild(naming(made.TRIGGERS, "curriculum_observedassessment"))
+before, after = around_rebuild("curriculum_observedassessment")
 
 
 class Migration(migrations.Migration):

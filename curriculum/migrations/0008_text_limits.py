@@ -5,22 +5,15 @@ name a rebuilt table are dropped first and installed again after
 (programs.dbtriggers.around_rebuild).
 """
 
-import importlib
 
 import django.db.models.functions.text
 import django.db.models.lookups
 from django.conf import settings
 from django.db import migrations, models
 
-from programs.dbtriggers import around_rebuild, naming
+from programs.dbtriggers import around_rebuild
 
-made = importlib.import_module("curriculum.migrations.0005_curriculum_triggers")
-before, after = around_rebuild(
-    sorted(
-        {t for table in ["curriculum_observedassessment"] for t in naming(made.TRIGGERS, table)},
-        key=lambda t: t.name,
-    )
-)
+before, after = around_rebuild("curriculum_observedassessment")
 
 
 class Migration(migrations.Migration):

@@ -5,14 +5,12 @@ first and installed again after (see programs.dbtriggers.around_rebuild).
 """
 
 import datetime
-import importlib
 
 from django.db import migrations, models
 
-from programs.dbtriggers import around_rebuild, naming
+from programs.dbtriggers import around_rebuild
 
-made = importlib.import_module("procedures.migrations.0005_record_triggers")
-before, after = around_rebuild(naming(made.TRIGGERS, "procedures_entry"))
+before, after = around_rebuild("procedures_entry")
 
 
 class Migration(migrations.Migration):

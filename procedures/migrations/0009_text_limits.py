@@ -5,26 +5,15 @@ name a rebuilt table are dropped first and installed again after
 (programs.dbtriggers.around_rebuild).
 """
 
-import importlib
 
 import django.db.models.functions.text
 import django.db.models.lookups
 from django.conf import settings
 from django.db import migrations, models
 
-from programs.dbtriggers import around_rebuild, naming
+from programs.dbtriggers import around_rebuild
 
-made = importlib.import_module("procedures.migrations.0005_record_triggers")
-before, after = around_rebuild(
-    sorted(
-        {
-            t
-            for table in ["procedures_entry", "procedures_signature"]
-            for t in naming(made.TRIGGERS, table)
-        },
-        key=lambda t: t.name,
-    )
-)
+before, after = around_rebuild("procedures_entry", "procedures_entryevent", "procedures_historicalentry", "procedures_signature")
 
 
 class Migration(migrations.Migration):

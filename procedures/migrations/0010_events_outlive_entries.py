@@ -6,16 +6,14 @@ On SQLite, altering procedures_entryevent rebuilds it: any trigger naming it is 
 first and installed again after (programs.dbtriggers.around_rebuild; none today).
 """
 
-import importlib
 
 import django.db.models.deletion
 from django.db import migrations, models
 from django.db.models import F, OuterRef, Subquery
 
-from programs.dbtriggers import around_rebuild, naming
+from programs.dbtriggers import around_rebuild
 
-made = importlib.import_module("procedures.migrations.0005_record_triggers")
-before, after = around_rebuild(naming(made.TRIGGERS, "procedures_entryevent"))
+before, after = around_rebuild("procedures_entryevent")
 
 
 def fill_from_entry(apps, schema_editor):

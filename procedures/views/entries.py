@@ -19,6 +19,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
+from ..reauth import password_needed
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from ..services import entry_delete as delete_entry
 from ..signatures import record_failures, verify_earlier_signatures, verify_signature
@@ -181,7 +182,9 @@ def render_entry_page(
     can_decide = entry.can_decide(request.user)
     if can_decide:
         seen = {"submission": submission_token(entry)}
-        sign_off_form = sign_off_form or SignOffForm(initial=seen)
+        sign_off_form = sign_off_form or SignOffForm(
+            initial=seen, ask_password=password_needed(request, [entry.trainee_id])
+        )
         return_form = return_form or ReturnForm(initial=seen)
     injectates = list(entry.injectates.all())
     history = entry_history(entry)

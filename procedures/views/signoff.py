@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from ..forms import ReturnForm, SignOffForm
 from ..models import Entry
+from ..reauth import password_needed
 from ..services import (
     EntryAlreadyDecided,
     EntryChanged,
@@ -36,16 +37,28 @@ def _my_trainees(user):
 
 def signoff_queue(request: HttpRequest) -> HttpResponse:
     """Entries submitted to me by my trainees, oldest first, filterable by trainee."""
+    return _render_queue(request, request.GET)
+
+
+def _render_queue(request, params, form=None, selected=frozenset()) -> HttpResponse:
+    """The queue page, filtered and paged by `params` (the query string, or the hidden
+    fields of a refused "Sign off selected", which is shown again with its errors, what
+    was chosen and the entries still ticked)."""
     trainees = _my_trainees(request.user)
     waiting = Entry.objects.awaiting(request.user).select_related("trainee", "procedure")
-    chosen = request.GET.get("trainee", "")
+    chosen = params.get("trainee", "")
     chosen_trainee = next((t for t in trainees if str(t.pk) == chosen), None)
     if chosen_trainee is not None:
         waiting = waiting.filter(trainee=chosen_trainee)
-    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(params.get("page"))
     entries = list(page.object_list)
     for entry in entries:  # what "Sign off selected" will check it signs
         entry.submission = submission_token(entry)
+        entry.selected = entry.pk in selected
+    if form is None:
+        # The password field if signing the entries shown would need it now.
+        shown = {entry.trainee_id for entry in entries}
+        form = SignOffForm(ask_password=bool(shown) and password_needed(request, shown))
     return render(
         request,
         "procedures/signoff_queue.html",
@@ -55,7 +68,7 @@ def signoff_queue(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "trainees": trainees,
             "chosen_trainee": chosen_trainee,
-            "form": SignOffForm(),
+            "form": form,
         },
     )
 
@@ -101,7 +114,11 @@ def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
     entry, refused = _decidable(request, pk, "sign_off")
     if refused:
         return refused
-    form = SignOffForm(request.POST)
+    form = SignOffForm(
+        request.POST,
+        request=request,
+        ask_password=password_needed(request, [entry.trainee_id]),
+    )
     if not form.is_valid():
         return render_entry_page(request, entry, sign_off_form=form)
     try:
@@ -163,15 +180,16 @@ def signoff_bulk(request: HttpRequest) -> HttpResponse:
     raw_ids = request.POST.getlist("entries")[:BULK_LIMIT]
     ids = parse_selection(raw_ids)
     bad = len(raw_ids) - len(ids)
-    form = SignOffForm(request.POST)
     if not ids:
         messages.error(request, "Select the entries to sign off.")
         return redirect("procedures:signoff_queue")
+    # One password covers them all, by the strictest window of their programs.
+    signable = Entry.objects.awaiting(request.user).filter(pk__in=ids).values("trainee")
+    form = SignOffForm(
+        request.POST, request=request, ask_password=password_needed(request, signable)
+    )
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("procedures:signoff_queue")
+        return _render_queue(request, request.POST, form, selected=set(ids))
     result = entries_sign_off(
         entry_ids=ids,
         supervisor=request.user,

@@ -49,6 +49,7 @@ def test_a_sign_off_moves_the_progress_bar_by_one(
     sign_in(bob_tab, "bob", PASSWORD)
     bob_tab.goto(f"/entries/{waiting.pk}/")
     bob_tab.get_by_label("5 – “I did not need to be there”").check()
+    bob_tab.get_by_label("Your password").fill(PASSWORD)
     bob_tab.get_by_role("button", name="Sign off", exact=True).click()
     assert bob_tab.get_by_text("Signed off: Lumbar transforaminal epidural").is_visible()
     supervisor.close()

@@ -52,6 +52,18 @@ def test_supervisor_signs_off_one_and_returns_another_then_trainee_sees_both(
     cards.nth(0).get_by_role("link", name="Lumbar transforaminal epidural").click()
     tab.get_by_label("4 – “I needed to be in the room just in case”").check()
     tab.get_by_label("Comment (optional)").fill("Good needle control.")
+    # The first signing of the session asks for the password: the browser holds the form
+    # back without it; a wrong one is refused by the server, the choice kept.
+    tab.get_by_role("button", name="Sign off", exact=True).click()
+    assert tab.get_by_label("Your password").evaluate("field => field.validity.valueMissing")
+    assert Signature.objects.count() == 0
+    tab.get_by_label("Your password").fill("not-" + PASSWORD)
+    tab.get_by_role("button", name="Sign off", exact=True).click()
+    assert tab.get_by_text("Enter your password to sign: that is not your password.").is_visible()
+    assert tab.get_by_label("4 – “I needed to be in the room just in case”").is_checked()
+    assert tab.get_by_label("Comment (optional)").input_value() == "Good needle control."
+    assert Signature.objects.count() == 0
+    tab.get_by_label("Your password").fill(PASSWORD)
     tab.get_by_role("button", name="Sign off", exact=True).click()
     assert tab.get_by_text("Signed off: Lumbar transforaminal epidural").is_visible()
 
@@ -87,3 +99,45 @@ def test_supervisor_signs_off_one_and_returns_another_then_trainee_sees_both(
     assert tab.get_by_text("Add the injectates, please.").first.is_visible()
     screenshot(tab, "entry-returned-390")
     trainee.close()
+
+
+def test_one_password_signs_off_the_selected_entries(
+    transactional_db, chromium, live_server, alice, bob
+):
+    entries = [
+        EntryFactory(
+            trainee=alice,
+            supervisor=bob,
+            status=Entry.Status.SUBMITTED,
+            submitted_at=timezone.now() - timedelta(hours=i),
+        )
+        for i in range(3)
+    ]
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    tab = context.new_page()
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto("/entries/sign-off/")
+    for entry in entries[:2]:
+        tab.locator(f"#select-{entry.pk}").check()
+    tab.get_by_label("4 – “I needed to be in the room just in case”").check()
+    tab.get_by_label("Your password").fill("not-" + PASSWORD)
+    tab.get_by_role("button", name="Sign off selected").click()
+
+    # A wrong password: nothing signed, the ticks and the rating kept.
+    assert tab.get_by_text("Enter your password to sign: that is not your password.").is_visible()
+    assert tab.locator(f"#select-{entries[0].pk}").is_checked()
+    assert not tab.locator(f"#select-{entries[2].pk}").is_checked()
+    assert tab.get_by_label("4 – “I needed to be in the room just in case”").is_checked()
+    assert Signature.objects.count() == 0
+    tab.get_by_label("Your password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign off selected").click()
+
+    assert tab.get_by_text("Signed off 2 entries.").is_visible()
+    # Within the window: the last one signs without the password.
+    assert tab.get_by_label("Your password").count() == 0
+    tab.locator(f"#select-{entries[2].pk}").check()
+    tab.get_by_label("4 – “I needed to be in the room just in case”").check()
+    tab.get_by_role("button", name="Sign off selected").click()
+    assert tab.get_by_text("Signed off 1 entry.").is_visible()
+    context.close()
+    assert Signature.objects.filter(autonomy=4).count() == 3

@@ -22,9 +22,10 @@ from procedures import services
 from procedures.models import Entry, EntryEvent, Injectate, ProcedureType, Signature
 from procedures.services import EntryAlreadyDecided, content_hash, entry_return, submission_token
 from programs.models import Enrollment
-from tests.factories import EntryFactory, UserFactory
+from tests.factories import PASSWORD, EntryFactory, UserFactory
 
-SIGN_OFF = {"autonomy": "4", "comment": "Good needle control."}
+# A sign-off is a signature: the supervisor types their password (procedures.reauth).
+SIGN_OFF = {"autonomy": "4", "comment": "Good needle control.", "password": PASSWORD}
 RETURN = {"comment": "Add the injectates, please."}
 
 
@@ -221,6 +222,7 @@ def test_bulk_sign_off_signs_only_what_was_submitted_to_him_and_skips_the_rest(
             "entries": [mine[0].pk, theirs.pk, draft.pk, signed_off.pk, missing, "abc", "²"]
             + [mine[1].pk],
             "autonomy": "4",
+            "password": PASSWORD,
         },
     )
 
@@ -341,7 +343,8 @@ def test_bulk_sign_off_gives_each_entry_its_own_signature(client, alice, bob):
     client.force_login(bob)
 
     response = client.post(
-        url("signoff_bulk"), {"entries": [e.pk for e in entries], "autonomy": "5"}
+        url("signoff_bulk"),
+        {"entries": [e.pk for e in entries], "autonomy": "5", "password": PASSWORD},
     )
 
     assert response.status_code == 302
@@ -711,7 +714,9 @@ def test_sign_off_selected_skips_an_entry_resubmitted_since_the_queue_was_opened
     (value,) = [f"{e.pk}:{e.submission}" for e in queue.context["entries"] if e.pk == submitted.pk]
     _resubmitted_after_return(submitted, alice, bob)
 
-    response = client.post(url("signoff_bulk"), {"entries": [value], "autonomy": "4"})
+    response = client.post(
+        url("signoff_bulk"), {"entries": [value], "autonomy": "4", "password": PASSWORD}
+    )
 
     assert not Signature.objects.filter(entry=submitted).exists()
     assert any("changed by the trainee" in m for m in messages_of(response))
