@@ -470,3 +470,29 @@ class Signature(models.Model):
         return (
             f"Signed off by {self.signer_name} on {self.signed_at:%d %b %Y %H:%M}: {self.meaning}"
         )
+
+
+class MonthlyCount(models.Model):
+    """How many of a trainee's entries (all but drafts) were performed in one month under
+    one guidance. The Progress chart reads its twelve months from these few rows instead of
+    counting the entries, so it costs the same at 100 entries and at 100,000.
+
+    Derived, never written by the app: database triggers (migration 0006) keep it on every
+    insert, update and delete of an entry, whatever the path (pages, admin, shell, SQL).
+    """
+
+    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    month = models.CharField(max_length=7)  # "YYYY-MM", from the ISO date
+    guidance = models.CharField(max_length=20, choices=Modality.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One row per key: the triggers add to it (INSERT … ON CONFLICT DO UPDATE).
+            models.UniqueConstraint(
+                fields=["trainee", "month", "guidance"], name="procedures_monthlycount_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.guidance}: {self.n}"
