@@ -168,6 +168,13 @@ def _structure(versions: dict[int, int]) -> dict[int, list[tuple[Stage, list[Req
     return structure
 
 
+def program_stages(program: Program) -> list[Stage]:
+    """The program's stages in order, from this process's copy of the curriculum: no query
+    while `program.curriculum_version` (as read with the program) is the one cached."""
+    structure = _structure({program.pk: program.curriculum_version})
+    return [stage for stage, _ in structure[program.pk]]
+
+
 def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
     stages = list(Stage.objects.filter(program_id__in=program_ids).order_by("program_id", "order"))
     requirements = list(
