@@ -193,8 +193,12 @@ def cohort_scope(request: HttpRequest) -> CohortScope:
             raise Http404("No such program.")
         program = programs[0]
 
-    enrollments = Enrollment.objects.filter(program=program, active=True).select_related(
-        "trainee", "program"
+    # Only what the rows show: a page of wide user rows and fifty copies of the program
+    # cost more to load than the rest of the page.
+    enrollments = (
+        Enrollment.objects.filter(program=program, active=True)
+        .select_related("trainee")
+        .only("program", "trainee", "start_date", *[f"trainee__{name}" for name in PERSON])
     )
     supervisors = list(
         get_user_model()
@@ -292,6 +296,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
             "returned_total": returned_total,
             # The trainee links: one reverse() for the page ("/trainees/"), not one per row.
             "progress_url": reverse("curriculum:trainee_progress", args=[0])[:-2],
+            "entry_url": reverse("procedures:entry_detail", args=[0])[:-2],
         },
     )
 
