@@ -27,22 +27,58 @@ def _month(row: str) -> str:
     return f"substr(CAST({row}.performed_on AS TEXT), 1, 7)"
 
 
+def _key(row: str) -> str:
+    return (
+        f"trainee_id = {row}.trainee_id AND month = {_month(row)} AND guidance = {row}.guidance"
+    )
+
+
 def _add(row: str) -> str:
+    # Make the row (at 0) if it is missing, then add one: no upsert, so that the restore
+    # guard below can skip a restored row that the entries' own triggers already made.
     return (
         f"INSERT INTO {TABLE} (trainee_id, month, guidance, n) "
-        f"VALUES ({row}.trainee_id, {_month(row)}, {row}.guidance, 1) "
-        f"ON CONFLICT (trainee_id, month, guidance) DO UPDATE SET n = {TABLE}.n + 1;"
+        f"SELECT {row}.trainee_id, {_month(row)}, {row}.guidance, 0 "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE {_key(row)}); "
+        f"UPDATE {TABLE} SET n = n + 1 WHERE {_key(row)};"
     )
 
 
 def _take(row: str) -> str:
-    return (
-        f"UPDATE {TABLE} SET n = n - 1 WHERE trainee_id = {row}.trainee_id "
-        f"AND month = {_month(row)} AND guidance = {row}.guidance;"
-    )
+    return f"UPDATE {TABLE} SET n = n - 1 WHERE {_key(row)};"
+
+
+class SkipRestored(Trigger):
+    """A restore (loaddata) writes the entries first, whose triggers make their counts,
+    then the dumped counts: a dumped row whose key is there already is skipped, never
+    added twice nor refused. (pg_restore makes triggers after the data: no effect.)"""
+
+    def sqlite(self):
+        return [
+            f"DROP TRIGGER IF EXISTS {self.name};",
+            f"CREATE TRIGGER {self.name} BEFORE INSERT ON {self.table} FOR EACH ROW "
+            f"WHEN {self.condition} BEGIN SELECT RAISE(IGNORE); END;",
+        ]
+
+    def postgresql(self):
+        return [
+            f"CREATE OR REPLACE FUNCTION {self.name}_fn() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN IF {self.condition} THEN RETURN NULL; END IF; RETURN NEW; END $$;",
+            f"DROP TRIGGER IF EXISTS {self.name} ON {self.table};",
+            f"CREATE TRIGGER {self.name} BEFORE INSERT ON {self.table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {self.name}_fn();",
+        ]
 
 
 TRIGGERS = [
+    SkipRestored(
+        "procedures_monthlycount_restore_once",
+        TABLE,
+        "BEFORE",
+        "INSERT",
+        condition=f"EXISTS (SELECT 1 FROM {TABLE} c WHERE c.trainee_id = NEW.trainee_id "
+        "AND c.month = NEW.month AND c.guidance = NEW.guidance)",
+    ),
     Trigger(
         "procedures_entry_month_insert",
         "procedures_entry",
