@@ -90,12 +90,14 @@ def keep_users_with_records(user_model) -> None:
     program roles, history, the admin's log) is deactivated, never deleted: deleting would
     blank "who" in history or be refused halfway by a foreign key. Every relation to the
     user model counts, so one added later is covered too; only the user's own group and
-    permission memberships do not."""
+    permission memberships do not, nor models that say `derived_from_records = True`."""
     for rel in user_model._meta.get_fields(include_hidden=True):
         if rel.concrete or not rel.auto_created or rel.many_to_many:
             continue  # a many-to-many is counted through its link rows, below
         if rel.related_model._meta.auto_created is user_model:
             continue  # User.groups, User.user_permissions: memberships, not records
+        if getattr(rel.related_model, "derived_from_records", False):
+            continue  # kept from the records (e.g. monthly counts), not a record itself
         keep(user_model, _counter(rel), _label(rel), instead=DEACTIVATE)
 
 

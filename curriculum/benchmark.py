@@ -30,6 +30,7 @@ from programs.models import Enrollment, Program
 
 from .loader import load_curriculum
 from .models import ObservedAssessment, Requirement
+from .views import COHORT_PAGE_SIZE
 
 PROGRAM_SLUG = "interventional-orthopedics"
 BATCH = 5000
@@ -252,12 +253,22 @@ def _time_after(name: str, client: Client, url: str, repeat: int, change) -> Pag
 
 
 def _sign_off_one(data: Dataset):
-    """Sign off, through the service, one waiting entry of a trainee in the program."""
-    waiting = list(
-        Entry.objects.filter(
-            trainee__enrollments__program=data.program, status=Entry.Status.SUBMITTED
-        ).values_list("pk", "supervisor_id")[:1000]
+    """Sign off, through the service, one waiting entry at a time, each of another trainee
+    shown on the Cohort's first page (a trainee on another page would cost that page
+    nothing to show)."""
+    shown = list(
+        Enrollment.objects.filter(program=data.program, active=True)
+        .order_by("trainee__last_name", "trainee__first_name", "pk")
+        .values_list("trainee_id", flat=True)[:COHORT_PAGE_SIZE]
     )
+    by_trainee = {t: [] for t in shown}
+    for pk, supervisor_id, trainee_id in Entry.objects.filter(
+        trainee_id__in=shown, status=Entry.Status.SUBMITTED
+    ).values_list("pk", "supervisor_id", "trainee_id"):
+        by_trainee[trainee_id].append((pk, supervisor_id))
+    waiting = [
+        e for row in itertools.zip_longest(*by_trainee.values()) for e in row if e is not None
+    ]
     supervisors = get_user_model().objects.in_bulk({sid for _, sid in waiting})
     for pk, supervisor_id in waiting:
         entry_sign_off(entry_id=pk, supervisor=supervisors[supervisor_id], autonomy=4)

@@ -1,4 +1,4 @@
-"""Exports: the logbook as CSV, and the printable portfolio.
+"""Exports: the logbook as CSV, the printable portfolio, and the Cohort as CSV.
 
 Both read entries through `Entry.objects.visible_to`, so a supervisor's or director's
 export never includes a trainee's drafts. Three queries for the entries whatever their
@@ -16,7 +16,8 @@ from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
 
-from .progress import progress_for
+from .progress import program_stages, progress_for
+from .views import cohort_scope
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -169,3 +170,41 @@ def my_portfolio(request: HttpRequest) -> HttpResponse:
 def trainee_portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = get_enrollment(request, pk)
     return _portfolio(request, enrollment, enrollment.trainee)
+
+
+def cohort_csv(request: HttpRequest) -> HttpResponse:
+    """The Cohort page's matrix for the whole cohort (every page of it), with the page's
+    filters: one row per trainee, each stage's percent, the current stage and overall.
+    The same bounded queries as one page, whatever the number of trainees."""
+    scope = cohort_scope(request)
+    enrollments = list(scope.enrollments)
+    progress = progress_for(enrollments)
+    stages = program_stages(scope.program)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"precept-cohort-{scope.program.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so that spreadsheet programs read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Trainee",
+            "Username",
+            "Started",
+            *[f"Stage {s.order}: {s.name} (%)" for s in stages],
+            "Current stage",
+            "Overall (%)",
+        ]
+    )
+    for enrollment in enrollments:
+        p = progress[enrollment.pk]
+        current = p.current_stage
+        row = [
+            enrollment.trainee.display_name,
+            enrollment.trainee.username,
+            enrollment.start_date.isoformat(),
+            *[s.percent for s in p.stages],
+            f"Stage {current.stage.order}: {current.stage.name}" if current else "Complete",
+            p.percent,
+        ]
+        writer.writerow([neutralise(cell) for cell in row])
+    return response

@@ -29,9 +29,9 @@ the snapshot: no daily rebuild.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from procedures.models import Entry, Modality
@@ -87,19 +87,21 @@ class StageProgress:
     complete: bool = False  # set by the engine: own requirements met and previous stage done
     current: bool = False
 
-    @property
+    # Cached: a requirement's numbers are fixed once made, and a Cohort page of 50
+    # trainees asks for each stage's sums many times over.
+    @cached_property
     def requirements_met(self) -> bool:
         return all(r.met for r in self.requirements)
 
-    @property
+    @cached_property
     def required(self) -> int:
         return sum(r.required for r in self.requirements)
 
-    @property
+    @cached_property
     def counted(self) -> int:
         return sum(r.counted for r in self.requirements)
 
-    @property
+    @cached_property
     def percent(self) -> int:
         return round(100 * self.counted / self.required) if self.required else 100
 
@@ -168,6 +170,13 @@ def _structure(versions: dict[int, int]) -> dict[int, list[tuple[Stage, list[Req
     return structure
 
 
+def program_stages(program: Program) -> list[Stage]:
+    """The program's stages in order, from this process's copy of the curriculum: no query
+    while `program.curriculum_version` (as read with the program) is the one cached."""
+    structure = _structure({program.pk: program.curriculum_version})
+    return [stage for stage, _ in structure[program.pk]]
+
+
 def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement]]]]:
     # Retired stages and requirements are history, not curriculum: they count for nothing.
     stages = list(
@@ -205,74 +214,126 @@ def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement
 # --- Counting ------------------------------------------------------------------------------
 
 
-def _procedure_match(requirement: Requirement) -> Q:
+def _procedure_match(requirement: Requirement) -> tuple[list[str], list]:
     """Any procedure type only when the requirement says so; an empty list matches none."""
     if requirement.any_procedure:
-        return Q()
-    return Q(procedure_id__in=requirement.type_ids)
+        return [], []
+    if not requirement.type_ids:
+        return ["1 = 0"], []
+    part, values = _in("e.procedure_id", requirement.type_ids)
+    return [part], values
 
 
-def _entry_match(requirement: Requirement, today: date) -> Q:
-    """The entries that would count for `requirement`, whatever their status."""
-    q = Q(role__gte=requirement.min_role) & _procedure_match(requirement)
+# The counts are one hand-built SQL statement per kind (entries, assessments): plain
+# conditions over a few columns, the same on SQLite and PostgreSQL. Built by the ORM, the
+# fifty-odd conditional counts of the default curriculum took longer to compile than the
+# database took to run them, and a sign-off's rebuild of one trainee paid that each time.
+ENTRIES = Entry._meta.db_table
+ENTRY_INJECTATES = Entry.injectates.through._meta.db_table
+ASSESSMENTS = ObservedAssessment._meta.db_table
+COUNTED_STATUSES = (Entry.Status.SIGNED_OFF.value, Entry.Status.SUBMITTED.value)
+
+
+def _in(column: str, values) -> tuple[str, list]:
+    values = sorted(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def _day(value) -> str:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _entry_match(requirement: Requirement, status: str, today: date) -> tuple[list[str], list]:
+    """The SQL conditions (and their parameters) on `e` for the entries in `status` that
+    count for `requirement` (done when signed off, pending when submitted): the most
+    selective test first (SQLite skips the rest of a false AND), the injectate test last."""
+    sql, params = _procedure_match(requirement)
+    sql.append("e.status = %s")
+    params.append(status)
     if requirement.modalities:
-        q &= Q(guidance__in=requirement.modalities)
+        part, values = _in("e.guidance", requirement.modalities)
+        sql.append(part)
+        params += values
+    sql.append("e.role >= %s")
+    params.append(requirement.min_role)
+    if status == Entry.Status.SIGNED_OFF and requirement.min_autonomy:
+        sql.append("e.autonomy >= %s")
+        params.append(requirement.min_autonomy)
+    if requirement.recency_days:
+        sql.append("e.performed_on >= %s")
+        params.append(_day(today - timedelta(days=requirement.recency_days)))
     if requirement.injectate_ids:
-        q &= Exists(
-            Entry.injectates.through.objects.filter(
-                entry_id=OuterRef("pk"), injectate_id__in=requirement.injectate_ids
-            )
+        part, values = _in("i.injectate_id", requirement.injectate_ids)
+        sql.append(
+            f"EXISTS (SELECT 1 FROM {ENTRY_INJECTATES} i WHERE i.entry_id = e.id AND {part})"
         )
-    if requirement.recency_days:
-        q &= Q(performed_on__gte=today - timedelta(days=requirement.recency_days))
-    return q
+        params += values
+    return sql, params
 
 
-def _assessment_match(requirement: Requirement, today: date) -> Q:
-    q = _procedure_match(requirement)
+def _assessment_match(requirement: Requirement, today: date) -> tuple[list[str], list]:
+    sql, params = _procedure_match(requirement)
     if requirement.modalities:
-        q &= Q(guidance__in=requirement.modalities)
+        part, values = _in("e.guidance", requirement.modalities)
+        sql.append(part)
+        params += values
     if requirement.min_autonomy:
-        q &= Q(rating__gte=requirement.min_autonomy)
+        sql.append("e.rating >= %s")
+        params.append(requirement.min_autonomy)
     if requirement.recency_days:
-        q &= Q(observed_on__gte=today - timedelta(days=requirement.recency_days))
-    return q
+        sql.append("e.observed_on >= %s")
+        params.append(_day(today - timedelta(days=requirement.recency_days)))
+    return sql, params
+
+
+def _sum(conditions: list[str]) -> str:
+    return f"SUM(CASE WHEN {' AND '.join(conditions) or '1 = 1'} THEN 1 ELSE 0 END)"
 
 
 def _aggregate(
-    queryset, requirements, day_field: str, annotations: dict, counts: dict, today: date
+    table: str, where: tuple[str, list], requirements, day_field: str, cells, counts, today
 ) -> None:
-    """Run one aggregate of `queryset` and put its cells into `counts`. `annotations`
-    maps a requirement id to its conditional counts ({"d<id>": ..., "p<id>": ...}).
+    """Run one grouped aggregate of `table` (as `e`) and put its cells into `counts`.
+    `cells(requirement)` gives [(kind, conditions, params)]: "d" done, "p" pending.
 
     Requirements without a recency window get their (done, pending) per trainee.
     With windows, the rows are grouped by trainee and by `day_field` as well, and each
     windowed requirement gets {"d": [[day, n], ...], "p": [...]}: one query either way.
     """
-    plain = [r for r in requirements if not r.recency_days]
-    windowed = [r for r in requirements if r.recency_days]
-    if plain:
-        names = {k: v for r in plain for k, v in annotations[r.pk].items()}
-        for row in queryset.order_by().values("trainee_id").annotate(**names):
-            for r in plain:
-                counts[row["trainee_id"], r.pk] = [row[f"d{r.pk}"], row.get(f"p{r.pk}", 0)]
-    if windowed:
-        names = {k: v for r in windowed for k, v in annotations[r.pk].items()}
-        oldest = today - timedelta(days=max(r.recency_days for r in windowed))
-        rows = (
-            queryset.filter(**{f"{day_field}__gte": oldest})
-            .order_by()
-            .values("trainee_id", day_field)
-            .annotate(**names)
-        )
+    for windowed in (False, True):
+        reqs = [r for r in requirements if bool(r.recency_days) == windowed]
+        if not reqs:
+            continue
+        sums, names, params = [], [], []
+        for r in reqs:
+            for kind, conditions, values in cells(r):
+                sums.append(_sum(conditions))
+                names.append((r, kind))
+                params += values
+        sql, where_params = where
+        group = "e.trainee_id"
+        if windowed:
+            oldest = today - timedelta(days=max(r.recency_days for r in reqs))
+            sql += f" AND e.{day_field} >= %s"
+            where_params = [*where_params, _day(oldest)]
+            group += f", e.{day_field}"
+        query = f"SELECT {group}, {', '.join(sums)} FROM {table} e WHERE {sql} GROUP BY {group}"
+        with connection.cursor() as cursor:
+            cursor.execute(query, params + where_params)
+            rows = cursor.fetchall()
         for row in rows:
-            day = row[day_field].toordinal()
-            for r in windowed:
-                cell = counts.setdefault((row["trainee_id"], r.pk), {"d": [], "p": []})
-                for kind in "dp":
-                    n = row.get(f"{kind}{r.pk}", 0)
-                    if n:
-                        cell[kind].append([day, n])
+            trainee_id = row[0]
+            if not windowed:
+                for r in reqs:
+                    counts[trainee_id, r.pk] = [0, 0]
+                for (r, kind), n in zip(names, row[1:], strict=True):
+                    counts[trainee_id, r.pk]["dp".index(kind)] = int(n or 0)
+                continue
+            day = row[1] if isinstance(row[1], date) else date.fromisoformat(row[1])
+            for (r, kind), n in zip(names, row[2:], strict=True):
+                cell = counts.setdefault((trainee_id, r.pk), {"d": [], "p": []})
+                if n:
+                    cell[kind].append([day.toordinal(), int(n)])
 
 
 def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
@@ -281,30 +342,28 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
     assessments, one aggregate grouped by trainee (and one grouped by trainee and day when
     a requirement has a window), whatever the number of entries."""
     counts = {}
+    if not trainee_ids:
+        return counts
+    trainees = _in("e.trainee_id", set(trainee_ids))
     entry_reqs = [r for r in requirements if r.kind == Requirement.Kind.ENTRIES]
     if entry_reqs:
-        annotations = {}
-        for r in entry_reqs:
-            match = _entry_match(r, today)
-            done = match & Q(status=Entry.Status.SIGNED_OFF)
-            if r.min_autonomy:
-                done &= Q(autonomy__gte=r.min_autonomy)
-            annotations[r.pk] = {
-                f"d{r.pk}": Count("pk", filter=done),
-                f"p{r.pk}": Count("pk", filter=match & Q(status=Entry.Status.SUBMITTED)),
-            }
-        entries = Entry.objects.filter(
-            trainee_id__in=trainee_ids,
-            status__in=[Entry.Status.SIGNED_OFF, Entry.Status.SUBMITTED],
-        )
-        _aggregate(entries, entry_reqs, "performed_on", annotations, counts, today)
+
+        def entry_cells(r):
+            return [
+                ("d", *_entry_match(r, Entry.Status.SIGNED_OFF, today)),
+                ("p", *_entry_match(r, Entry.Status.SUBMITTED, today)),
+            ]
+
+        statuses, values = _in("e.status", COUNTED_STATUSES)
+        where = (f"{trainees[0]} AND {statuses}", [*trainees[1], *values])
+        _aggregate(ENTRIES, where, entry_reqs, "performed_on", entry_cells, counts, today)
     dops_reqs = [r for r in requirements if r.kind == Requirement.Kind.ASSESSMENTS]
     if dops_reqs:
-        annotations = {
-            r.pk: {f"d{r.pk}": Count("pk", filter=_assessment_match(r, today))} for r in dops_reqs
-        }
-        assessments = ObservedAssessment.objects.filter(trainee_id__in=trainee_ids)
-        _aggregate(assessments, dops_reqs, "observed_on", annotations, counts, today)
+
+        def dops_cells(r):
+            return [("d", *_assessment_match(r, today))]
+
+        _aggregate(ASSESSMENTS, trainees, dops_reqs, "observed_on", dops_cells, counts, today)
     return counts
 
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("trainees/<id:pk>/logbook.csv", exports.trainee_logbook_csv, name="trainee_logbook_csv"),
     path("trainees/<id:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
     path("cohort/", views.cohort, name="cohort"),
+    path("cohort/cohort.csv", exports.cohort_csv, name="cohort_csv"),
 ]

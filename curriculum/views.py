@@ -2,26 +2,28 @@
 and the DOPS form. Numbers come from curriculum.progress; templates only display them."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, Min
-from django.db.models.functions import Cast, Substr
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from procedures.models import Entry, EntryEvent, Modality
+from procedures.models import Entry, EntryEvent, Modality, MonthlyCount
 from procedures.signatures import signature_alerts
 from programs.access import get_enrollment
 from programs.models import Enrollment, Program
 
 from .forms import AssessmentForm
 from .models import ObservedAssessment
-from .progress import progress_for
+from .progress import program_stages, progress_for
 
 CHART_MONTHS = 12
 # Only what "recent activity" shows: the full entry and user rows are wide.
@@ -43,10 +45,12 @@ RECENT_ASSESSMENT_FIELDS = [
     *[f"assessor__{name}" for name in PERSON],
 ]
 RETURNED_LIST_LIMIT = 50
+COHORT_PAGE_SIZE = 50  # trainees per Cohort page; the CSV has them all
 
 
 def _monthly_chart(trainee) -> dict:
-    """Procedures per month by guidance over the last twelve months (one query)."""
+    """Entries (all but drafts) per month by guidance over the last twelve months (one
+    query of the stored monthly counts)."""
     today = timezone.localdate()
     first = (today.replace(day=1) - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
     months = []
@@ -54,20 +58,15 @@ def _monthly_chart(trainee) -> dict:
     while cursor <= today:
         months.append(cursor)
         cursor = (cursor + timedelta(days=32)).replace(day=1)
-    # "YYYY-MM" from the ISO date text: native string functions on SQLite and PostgreSQL
-    # alike (TruncMonth calls back into Python for every row on SQLite).
-    rows = (
-        Entry.objects.filter(trainee=trainee, performed_on__gte=first)
-        .exclude(status=Entry.Status.DRAFT)
-        .order_by()
-        .annotate(month=Substr(Cast("performed_on", CharField()), 1, 7))
-        .values("month", "guidance")
-        .annotate(n=Count("id"))
-    )
-    counts = defaultdict(int)
-    for row in rows:
-        counts[row["month"], row["guidance"]] = row["n"]
     keys = [m.strftime("%Y-%m") for m in months]
+    # Stored per-month counts (kept by database triggers): at most twelve rows per
+    # guidance, however many entries the trainee has.
+    rows = MonthlyCount.objects.filter(
+        trainee=trainee, month__gte=keys[0], month__lte=keys[-1]
+    ).values_list("month", "guidance", "n")
+    counts = defaultdict(int)
+    for month, guidance, n in rows:
+        counts[month, guidance] = n
     series = [
         {"label": modality.label, "data": [counts[k, modality.value] for k in keys]}
         for modality in Modality
@@ -164,8 +163,29 @@ def my_trainees(request: HttpRequest) -> HttpResponse:
     return render(request, "curriculum/my_trainees.html", {"page": "trainees", "rows": rows})
 
 
-def cohort(request: HttpRequest) -> HttpResponse:
-    """The director's cohort: trainees × stages, old sign-offs, returned entries."""
+@dataclass
+class CohortScope:
+    """What the Cohort page and its CSV show: one of the director's programs, optionally
+    narrowed to one supervisor's trainees, and the filters that say so."""
+
+    program: Program
+    programs: list[Program]
+    supervisors: list
+    chosen_supervisor: object | None
+    enrollments: QuerySet  # active enrollments in the scope, in display order
+
+    @property
+    def filters(self) -> dict[str, int]:
+        """The query string that chooses this scope again (page links, the CSV link)."""
+        filters = {"program": self.program.pk}
+        if self.chosen_supervisor is not None:
+            filters["supervisor"] = self.chosen_supervisor.pk
+        return filters
+
+
+def cohort_scope(request: HttpRequest) -> CohortScope:
+    """The cohort the director asked for; 404 for someone who directs no program or for a
+    program that is not theirs (missing and not yours look the same)."""
     programs = list(Program.objects.filter(directors=request.user).order_by("name"))
     if not programs:
         raise Http404("You direct no program.")
@@ -176,8 +196,12 @@ def cohort(request: HttpRequest) -> HttpResponse:
             raise Http404("No such program.")
         program = programs[0]
 
-    enrollments_qs = Enrollment.objects.filter(program=program, active=True).select_related(
-        "trainee", "program"
+    # Only what the rows show: a page of wide user rows and fifty copies of the program
+    # cost more to load than the rest of the page.
+    enrollments = (
+        Enrollment.objects.filter(program=program, active=True)
+        .select_related("trainee")
+        .only("program", "trainee", "start_date", *[f"trainee__{name}" for name in PERSON])
     )
     supervisors = list(
         get_user_model()
@@ -190,12 +214,41 @@ def cohort(request: HttpRequest) -> HttpResponse:
     supervisor_param = request.GET.get("supervisor", "")
     chosen_supervisor = next((s for s in supervisors if str(s.pk) == supervisor_param), None)
     if chosen_supervisor is not None:
-        enrollments_qs = enrollments_qs.filter(supervisors=chosen_supervisor)
-    enrollments = list(enrollments_qs.order_by("trainee__last_name", "trainee__first_name", "pk"))
-    progress = progress_for(enrollments)
-    stages = list(program.stages.filter(active=True).order_by("order"))
+        enrollments = enrollments.filter(supervisors=chosen_supervisor)
+    return CohortScope(
+        program=program,
+        programs=programs,
+        supervisors=supervisors,
+        chosen_supervisor=chosen_supervisor,
+        enrollments=enrollments.order_by("trainee__last_name", "trainee__first_name", "pk"),
+    )
 
-    trainee_ids = [e.trainee_id for e in enrollments]
+
+def _page_links(page, filters: dict) -> list[dict]:
+    """Links to nearby pages, each keeping the filters; None where pages are elided."""
+    links = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=2):
+        if number == page.paginator.ELLIPSIS:
+            links.append(None)
+        else:
+            query = urlencode({**filters, "page": number})
+            links.append({"number": number, "url": f"?{query}", "current": number == page.number})
+    return links
+
+
+def cohort(request: HttpRequest) -> HttpResponse:
+    """The director's cohort: trainees × stages, a page of COHORT_PAGE_SIZE trainees at a
+    time; old sign-offs and returned entries over the whole cohort."""
+    scope = cohort_scope(request)
+    program = scope.program
+    # get_page: a page number that is not one shows the first (or the last) page, never 500.
+    page = Paginator(scope.enrollments, COHORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    enrollments = list(page.object_list)
+    progress = progress_for(enrollments)
+    stages = program_stages(program)
+
+    # The whole cohort (every page), as a subquery: no list of ids however many trainees.
+    trainee_ids = scope.enrollments.order_by().values("trainee_id")
     cutoff = timezone.now() - timedelta(days=30)
     overdue = list(
         Entry.objects.filter(
@@ -206,7 +259,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id"), oldest=Min("submitted_at"))
         .order_by("-n")
     )
-    by_id = {s.pk: s for s in supervisors}
+    by_id = {s.pk: s for s in scope.supervisors}
     missing = {row["supervisor_id"] for row in overdue} - set(by_id)
     by_id.update(get_user_model().objects.in_bulk(missing))
     for row in overdue:
@@ -236,17 +289,21 @@ def cohort(request: HttpRequest) -> HttpResponse:
         {
             "page": "cohort",
             "program": program,
-            "programs": programs,
+            "programs": scope.programs,
             "stages": stages,
             "rows": rows,
-            "supervisors": supervisors,
-            "chosen_supervisor": chosen_supervisor,
+            "trainee_page": page,
+            "page_links": _page_links(page, scope.filters) if page.has_other_pages() else [],
+            "csv_url": f"{reverse('curriculum:cohort_csv')}?{urlencode(scope.filters)}",
+            "supervisors": scope.supervisors,
+            "chosen_supervisor": scope.chosen_supervisor,
             "overdue": overdue,
             "returned": returned,
             "returned_total": returned_total,
             "signatures": signature_alerts(program_trainees),
             # The trainee links: one reverse() for the page ("/trainees/"), not one per row.
             "progress_url": reverse("curriculum:trainee_progress", args=[0])[:-2],
+            "entry_url": reverse("procedures:entry_detail", args=[0])[:-2],
         },
     )
 

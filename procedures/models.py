@@ -579,3 +579,33 @@ class SignatureSweep(models.Model):
 
     def __str__(self):
         return f"Signature sweep at {self.finished_at:%Y-%m-%d %H:%M}: {self.failed} of {self.checked} failed"
+
+
+class MonthlyCount(models.Model):
+    """How many of a trainee's entries (all but drafts) were performed in one month under
+    one guidance. The Progress chart reads its twelve months from these few rows instead of
+    counting the entries, so it costs the same at 100 entries and at 100,000.
+
+    Derived, never written by the app: database triggers (migration 0011) keep it on every
+    insert, update and delete of an entry, whatever the path (pages, admin, shell, SQL).
+    """
+
+    # Not a record of its own: a user whose only rows are counts may be deleted
+    # (accounts.retention), and the counts go with them.
+    derived_from_records = True
+
+    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    month = models.CharField(max_length=7)  # "YYYY-MM", from the ISO date
+    guidance = models.CharField(max_length=20, choices=Modality.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One row per key: the triggers add to it (INSERT … ON CONFLICT DO UPDATE).
+            models.UniqueConstraint(
+                fields=["trainee", "month", "guidance"], name="procedures_monthlycount_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.guidance}: {self.n}"

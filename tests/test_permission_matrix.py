@@ -347,6 +347,11 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
         get=signed_in(NOT_FOUND, diana=OK, other_director=OK),
         post=signed_in(NOT_FOUND, diana=OK, other_director=OK),
     ),
+    # The Cohort as CSV: the same scope, so the same rule.
+    "curriculum:cohort_csv": Rule(
+        get=signed_in(NOT_FOUND, diana=OK, other_director=OK),
+        post=signed_in(NOT_FOUND, diana=OK, other_director=OK),
+    ),
 }
 
 
