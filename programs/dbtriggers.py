@@ -128,7 +128,7 @@ def around_rebuild(*tables: str):
     """
     from django.db import migrations
 
-    patterns = [re.compile(rf"{re.escape(table)}", re.IGNORECASE) for table in tables]
+    patterns = [re.compile(rf"\b{re.escape(table)}\b", re.IGNORECASE) for table in tables]
     kept: list[str] = []
 
     def set_aside(apps, schema_editor):
