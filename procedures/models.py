@@ -601,7 +601,7 @@ class MonthlyCount(models.Model):
 
     class Meta:
         constraints = [
-            # One row per key: the triggers add to it (INSERT … ON CONFLICT DO UPDATE).
+            # One row per key: the triggers add to it (make at 0 if missing, then add).
             models.UniqueConstraint(
                 fields=["trainee", "month", "guidance"], name="procedures_monthlycount_key"
             ),

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures import services
-from procedures.models import Entry, EntryEvent, Signature
+from procedures.models import Entry, EntryEvent, MonthlyCount, Signature
 from tests.factories import EntryFactory
 
 
@@ -111,6 +111,9 @@ def _snapshot() -> dict:
         ),
         "events": sorted(EntryEvent.objects.values_list("entry_id", "action", "comment")),
         "history": sorted(Entry.history.values_list("id", "history_type", "status", "levels")),
+        "monthly counts": sorted(
+            MonthlyCount.objects.filter(n__gt=0).values_list("trainee_id", "month", "guidance", "n")
+        ),
     }
 
 

@@ -5,7 +5,8 @@ An entry counts when it is not a draft, under its trainee, the month of `perform
 ("YYYY-MM") and its guidance. An insert adds one; a delete takes one away; an update takes
 one from the old key and adds one to the new key, only when whether it counts or its key
 changed (a sign-off, which changes neither, writes nothing). The counts of the entries
-already there are filled in once, here.
+already there are filled in once, here. A restore (loaddata) never takes counts from the
+backup: see procedures.apps (pg_restore makes the triggers after the data: nothing to do).
 """
 
 import django.db.models.deletion
@@ -34,8 +35,7 @@ def _key(row: str) -> str:
 
 
 def _add(row: str) -> str:
-    # Make the row (at 0) if it is missing, then add one: no upsert, so that the restore
-    # guard below can skip a restored row that the entries' own triggers already made.
+    # Make the row (at 0) if it is missing, then add one (the same SQL on both databases).
     return (
         f"INSERT INTO {TABLE} (trainee_id, month, guidance, n) "
         f"SELECT {row}.trainee_id, {_month(row)}, {row}.guidance, 0 "
@@ -48,37 +48,7 @@ def _take(row: str) -> str:
     return f"UPDATE {TABLE} SET n = n - 1 WHERE {_key(row)};"
 
 
-class SkipRestored(Trigger):
-    """A restore (loaddata) writes the entries first, whose triggers make their counts,
-    then the dumped counts: a dumped row whose key is there already is skipped, never
-    added twice nor refused. (pg_restore makes triggers after the data: no effect.)"""
-
-    def sqlite(self):
-        return [
-            f"DROP TRIGGER IF EXISTS {self.name};",
-            f"CREATE TRIGGER {self.name} BEFORE INSERT ON {self.table} FOR EACH ROW "
-            f"WHEN {self.condition} BEGIN SELECT RAISE(IGNORE); END;",
-        ]
-
-    def postgresql(self):
-        return [
-            f"CREATE OR REPLACE FUNCTION {self.name}_fn() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN IF {self.condition} THEN RETURN NULL; END IF; RETURN NEW; END $$;",
-            f"DROP TRIGGER IF EXISTS {self.name} ON {self.table};",
-            f"CREATE TRIGGER {self.name} BEFORE INSERT ON {self.table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {self.name}_fn();",
-        ]
-
-
 TRIGGERS = [
-    SkipRestored(
-        "procedures_monthlycount_restore_once",
-        TABLE,
-        "BEFORE",
-        "INSERT",
-        condition=f"EXISTS (SELECT 1 FROM {TABLE} c WHERE c.trainee_id = NEW.trainee_id "
-        "AND c.month = NEW.month AND c.guidance = NEW.guidance)",
-    ),
     Trigger(
         "procedures_entry_month_insert",
         "procedures_entry",

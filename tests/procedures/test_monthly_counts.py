@@ -2,9 +2,13 @@
 path writes an entry (services, a queryset, raw SQL, a delete), they equal a fresh count of
 the entries that are not drafts, by trainee, month and guidance."""
 
+import io
+import json
 from collections import Counter
 from datetime import date
 
+import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from procedures import services
@@ -93,3 +97,50 @@ def test_bulk_inserts_count_too(alice, bob):
     )
     assert stored(alice) == counted(alice)
     assert stored(alice)["2025-01", "fluoroscopy"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("counts_first", [False, True], ids=["counts after", "counts before"])
+def test_a_loaddata_restore_takes_counts_from_the_entries_not_the_backup(
+    alice, bob, charlie, dave, tmp_path, counts_first
+):
+    """The backup's counts come before or after its entries (the dump's order); either way
+    the restored counts are those of the restored entries, never twice, never swapped."""
+    for month in (1, 1, 2):
+        EntryFactory(
+            trainee=alice,
+            supervisor=bob,
+            status=Entry.Status.SUBMITTED,
+            performed_on=date(2026, month, 10),
+        )
+    EntryFactory(trainee=charlie, supervisor=dave, status=Entry.Status.SUBMITTED)
+    # A key whose entries are gone leaves a row at 0 in the backup.
+    gone = EntryFactory(
+        trainee=charlie,
+        supervisor=dave,
+        status=Entry.Status.SUBMITTED,
+        performed_on=date(2025, 5, 5),
+    )
+    gone.delete()
+    before = {t: stored(t) for t in (alice, charlie)}
+    backup = io.StringIO()
+    call_command(
+        "dumpdata",
+        "--natural-foreign",
+        "--exclude=contenttypes",
+        "--exclude=auth.permission",
+        "--exclude=sessions",
+        stdout=backup,
+    )
+    objects = json.loads(backup.getvalue())
+    counts = [o for o in objects if o["model"] == "procedures.monthlycount"]
+    assert counts, "the backup holds the counts"
+    rest = [o for o in objects if o["model"] != "procedures.monthlycount"]
+    path = tmp_path / "backup.json"
+    # Counts first: right before the entries (after the users they name).
+    at = next(i for i, o in enumerate(rest) if o["model"] == "procedures.entry")
+    path.write_text(json.dumps(rest[:at] + counts + rest[at:] if counts_first else rest + counts))
+    call_command("flush", "--no-input", verbosity=0)
+    call_command("loaddata", str(path), verbosity=0)
+    assert {t: stored(t) for t in (alice, charlie)} == before
+    assert stored(alice) == counted(alice) and stored(charlie) == counted(charlie)
