@@ -175,10 +175,11 @@ def test_cohort_queries_are_bounded_at_a_few_and_many_trainees(
     with django_assert_max_num_queries(26):
         assert client.get(url, {"page": "2"}).status_code == 200
     # warm: session, user, roles, programs, supervisors, trainee count, page of
-    # enrollments, curriculum version, snapshots, overdue, returned, returned count
-    with django_assert_max_num_queries(12):
+    # enrollments, curriculum version, snapshots, overdue, returned, returned count,
+    # open signature findings, last signature sweep
+    with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert client.get(url, {"page": "2"}).status_code == 200
     # The CSV: every trainee, the same bounded queries (no count; no overdue or returned).
     with django_assert_max_num_queries(26):
