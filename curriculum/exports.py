@@ -6,6 +6,7 @@ number (entries with joins, injectates, signatures).
 """
 
 import csv
+import unicodedata
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,8 +20,10 @@ from programs.models import Enrollment
 from .progress import program_stages, progress_for
 from .views import cohort_scope
 
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection,
+# OWASP "CSV Injection"): checked after NFKC, so the full-width ＝＋－＠ and the small
+# ﹦﹢﹣﹫ count too, and the minus sign U+2212, which some spreadsheets read as "-".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\u2212")
 HEADER = [
     "Date performed",
     "Procedure",
@@ -48,10 +51,23 @@ HEADER = [
 ]
 
 
+def _leading_visible(text: str) -> str:
+    """The first character a spreadsheet may act on: past spaces and invisible format
+    characters (zero-width space, byte-order mark, direction marks), compatibility-folded."""
+    for char in text:
+        if char.isspace() and char not in "\t\r\n":
+            continue
+        if unicodedata.category(char) == "Cf":
+            continue
+        return unicodedata.normalize("NFKC", char)[:1]
+    return ""
+
+
 def neutralise(value) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
+    """A cell a spreadsheet will show as text, never run as a formula: one that starts
+    (after spaces or invisible characters) with a formula character gets a leading '."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if _leading_visible(text).startswith(FORMULA_STARTS) else text
 
 
 def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from curriculum.exports import neutralise
 from curriculum.models import ObservedAssessment
 from curriculum.progress import clear_curriculum_cache
 from procedures.models import Entry
@@ -320,6 +321,33 @@ def test_csv_neutralises_formulas_and_keeps_the_rest(client, alice, bob):
     notes = sorted(row[rows[0].index("Notes")] for row in rows[1:])
     assert notes == ["'+1 level", "'-2 and @home", '\'=HYPERLINK("http://evil")']
     assert all(row[rows[0].index("Levels")] == "L4–L5" for row in rows[1:])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '＝HYPERLINK("http://evil")',  # full-width equals
+        "＋1",
+        "－2",
+        "＠SUM(A1)",
+        "﹦1+1",  # small equals
+        "\u22121+1",  # minus sign
+        "\u200b=1+1",  # zero-width space first
+        "\ufeff=1+1",  # byte-order mark first
+        "\u200e\u200f@x",  # direction marks first
+        " =1+1",  # a space first
+        "\u00a0\u3000+1",  # no-break and ideographic spaces first
+        "\t=1",
+        "\n=1",
+    ],
+)
+def test_csv_neutralises_formulas_behind_lookalikes_and_invisible_characters(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["L4–L5", "Triamcinolone 40 mg", "100%", "", "1-2 ml", "\u200bL5"])
+def test_csv_leaves_ordinary_cells_alone(cell):
+    assert neutralise(cell) == cell
 
 
 def test_a_supervisors_csv_has_no_drafts_and_shows_signatures(client, alice, bob):
