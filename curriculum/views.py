@@ -127,7 +127,8 @@ def trainee_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """A trainee's progress for their supervisor or their program's director."""
     enrollment = get_enrollment(request, pk)
     own = enrollment.trainee_id == request.user.pk
-    is_supervisor = enrollment.supervisors.filter(pk=request.user.pk).exists()
+    # Only the supervisors of an active enrollment see it here (programs.access).
+    is_supervisor = enrollment.active and enrollment.supervisors.filter(pk=request.user.pk).exists()
     context = _progress_context(enrollment)
     return render(
         request,
@@ -330,8 +331,10 @@ def _cohort_row(enrollment: Enrollment, progress) -> dict:
 def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor records a DOPS for one of their trainees (optionally from an entry)."""
     enrollment = get_enrollment(request, pk)
-    if not enrollment.supervisors.filter(pk=request.user.pk).exists():
-        raise PermissionDenied  # seen (own enrollment, or a director) but not theirs to assess
+    if not (enrollment.active and enrollment.supervisors.filter(pk=request.user.pk).exists()):
+        # Seen (own enrollment, or a director's) but not theirs to assess: an ended
+        # enrollment takes no new DOPS, even from someone who both directs and supervised.
+        raise PermissionDenied
     trainee = enrollment.trainee
     if request.method == "POST":
         form = AssessmentForm(request.POST, trainee=trainee)

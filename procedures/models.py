@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -13,7 +13,6 @@ from simple_history.models import HistoricalRecords
 from programs.access import (
     actively_supervised_trainees,
     directed_trainees,
-    supervised_trainees,
 )
 from programs.models import TimeStampedModel
 
@@ -113,20 +112,22 @@ class EntryQuerySet(models.QuerySet):
         """Entries `user` may read.
 
         A trainee reads their own entries; a supervisor reads the non-draft entries of
-        trainees whose enrollment names them; a director reads the non-draft entries of
-        trainees in programs they direct. Drafts stay private to their trainee.
-        One query with two subqueries; nothing is evaluated here.
+        trainees whose active enrollment names them, and, once it has ended, the entries
+        they signed off (programs.access.visible_enrollments); a director reads the
+        non-draft entries of trainees in programs they direct. Drafts stay private to their
+        trainee. One query with three subqueries; nothing is evaluated here.
         """
         if not user.is_authenticated:
             return self.none()
         # No exception for staff or superusers: relations decide access (DESIGN §2); the
         # admin is where staff read everything.
-        supervised = supervised_trainees(user)
+        supervised = actively_supervised_trainees(user)
         directed = directed_trainees(user)
+        signed = Exists(Signature.objects.filter(entry=OuterRef("pk"), supervisor=user))
         return self.filter(
             Q(trainee=user)
             | (
-                (Q(trainee__in=supervised) | Q(trainee__in=directed))
+                (Q(trainee__in=supervised) | Q(trainee__in=directed) | signed)
                 & ~Q(status=Entry.Status.DRAFT)
             )
         )

@@ -9,10 +9,16 @@ from .models import Enrollment, Program
 
 
 def visible_enrollments(user):
-    """Enrollments `user` may read: their own, those that name them as a supervisor, and
-    those in programs they direct. Staff see no more here than anyone (admin is for that)."""
+    """Enrollments `user` may read: their own, the active ones that name them as a
+    supervisor, and those in programs they direct. Staff see no more here than anyone
+    (admin is for that).
+
+    When an enrollment ends (or a supervisor is taken off it), its supervisors lose the
+    trainee: no progress page, no CSV, no DOPS, no queue, no sign-off or return. They keep
+    reading the entries they signed off (procedures.models.EntryQuerySet.visible_to): what
+    they attested stays theirs to review, and nothing the trainee logs later is."""
     return Enrollment.objects.filter(
-        Q(trainee=user) | Q(supervisors=user) | Q(program__directors=user)
+        Q(trainee=user) | Q(supervisors=user, active=True) | Q(program__directors=user)
     ).distinct()
 
 
@@ -22,11 +28,6 @@ def get_enrollment(request, pk: int) -> Enrollment:
     return get_object_or_404(
         visible_enrollments(request.user).select_related("trainee", "program"), pk=pk
     )
-
-
-def supervised_trainees(user):
-    """Trainee ids of the enrollments that name `user` as a supervisor (a subquery)."""
-    return Enrollment.objects.filter(supervisors=user).values("trainee")
 
 
 def directed_trainees(user):
