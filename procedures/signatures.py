@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Entry, Injectate, Signature, SignatureCheck, SignatureSweep
@@ -206,7 +206,11 @@ def signature_alerts(trainees: QuerySet, *, limit: int = ALERT_LIMIT) -> Signatu
     """Open findings on the entries of `trainees` (a queryset of user ids), oldest first.
 
     Two queries (three when more than `limit` are open)."""
-    open_checks = SignatureCheck.objects.filter(resolved=False, entry__trainee__in=trainees)
+    # Driven from the few open findings, each tested against its entry by primary key: a
+    # join filtered on the entry's trainee lets SQLite start from the trainees' entries
+    # instead (155 ms at 180,000 entries, measured; now well under a millisecond).
+    in_scope = Entry.objects.filter(pk=OuterRef("entry_id"), trainee__in=trainees)
+    open_checks = SignatureCheck.objects.filter(Exists(in_scope), resolved=False)
     oldest_first = open_checks.select_related("entry__procedure", "entry__trainee").order_by(
         "found_at", "id"
     )
