@@ -422,10 +422,15 @@ class Entry(TimeStampedModel):
         return self.can_submit(user) and self.revision == 1
 
     def can_decide(self, user) -> bool:
-        """Whether `user` may sign off or return it now: it is submitted to them.
-        (That they supervise the trainee is checked by `visible_to` and again in the
-        service's locked query.)"""
-        return self.status == self.Status.SUBMITTED and self.supervisor_id == user.pk
+        """Whether `user` may sign off or return it now: it is submitted to them and an
+        active enrollment of its trainee names them (a supervisor of an ended one may
+        still read what they signed, never decide again). One query, only when it is
+        submitted to them; the service checks both again under a row lock."""
+        return (
+            self.status == self.Status.SUBMITTED
+            and self.supervisor_id == user.pk
+            and type(self).objects.awaiting(user).filter(pk=self.pk).exists()
+        )
 
     @property
     def site(self) -> str:

@@ -109,3 +109,34 @@ def test_the_director_keeps_the_view_but_records_no_dops_on_an_ended_enrollment(
 def test_an_active_supervisor_still_sees_the_whole_record(alice, bob, history):
     Enrollment.objects.filter(trainee=alice).update(active=True)
     assert set(Entry.objects.visible_to(bob)) == set(history.values())
+
+
+def test_an_entry_they_signed_and_that_came_back_cannot_be_decided_after_the_end(
+    client, alice, bob
+):
+    """Signed by Bob, corrected by Alice (back to Bob, Submitted), then the enrollment
+    ends: Bob still reads it (he signed it), but neither the page nor a forged POST lets
+    him decide on it."""
+    from tests.procedures.test_signoff import correction_data
+
+    entry = EntryFactory(trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED)
+    services.entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4)
+    entry.refresh_from_db()
+    client.force_login(alice)
+    response = client.post(
+        reverse("procedures:entry_edit", args=[entry.pk]), correction_data(entry)
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.status, entry.supervisor_id) == (Entry.Status.SUBMITTED, bob.pk)
+    Enrollment.objects.filter(trainee=alice).update(active=False)
+
+    client.force_login(bob)
+    password_just_typed(client)
+    page = client.get(reverse("procedures:entry_detail", args=[entry.pk]))
+    assert page.status_code == 200 and not page.context["can_decide"]
+    signing = client.post(reverse("procedures:entry_sign_off", args=[entry.pk]), {"autonomy": 5})
+    returning = client.post(reverse("procedures:entry_return", args=[entry.pk]), {"comment": "No"})
+    assert (signing.status_code, returning.status_code) == (403, 403)
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.SUBMITTED and entry.autonomy is None

@@ -179,12 +179,7 @@ def render_entry_page(
     """The entry page; for its supervisor with the decision forms (fresh, or the refused
     one with its errors and what was typed)."""
     is_owner = entry.trainee_id == request.user.pk
-    # Submitted to them, and they still supervise the trainee (an ended enrollment's
-    # supervisor may read what they signed, never decide again): one query, only then.
-    can_decide = (
-        entry.can_decide(request.user)
-        and Entry.objects.awaiting(request.user).filter(pk=entry.pk).exists()
-    )
+    can_decide = entry.can_decide(request.user)
     if can_decide:
         seen = {"submission": submission_token(entry)}
         sign_off_form = sign_off_form or SignOffForm(
