@@ -549,10 +549,10 @@ def bulk_entries(trainee, supervisor, procedure, n, **fields):
 
 # Cold (no snapshot, curriculum not cached) for one enrollment of the small course:
 # 1 curriculum versions + 4 structure (stages, requirements, their procedure types, their
-# injectates) + 1 snapshots + 1 record versions + 3 aggregates (entries, entries per day
-# for the recency window, assessments) + savepoint + delete old snapshots + 1 bulk insert
-# + release savepoint = 14.
-COLD_ONE = 14
+# injectates) + 1 snapshots + 1 record versions + 4 counts (entries grouped, the entries
+# with a listed injectate, entries per day for the recency window, assessments grouped)
+# + savepoint + delete old snapshots + 1 bulk insert + release savepoint = 15.
+COLD_ONE = 15
 # The default program has no recency window: one aggregate fewer.
 COLD_DEFAULT = COLD_ONE - 1
 # Warm (fresh snapshot, curriculum cached): 1 curriculum versions + 1 snapshots = 2.
