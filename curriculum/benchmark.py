@@ -11,6 +11,7 @@ import random
 import secrets
 import statistics
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -132,32 +133,43 @@ def build_dataset(
             elif guidance == Modality.CT:
                 entry.dlp = Decimal(rng.randint(800, 4000)) / 10
             rows.append(entry)
-        # A signed-off revision's injectates are fixed (a database guard): entries to be
-        # signed off are saved as submitted, given their injectates, then signed.
-        to_sign = [e for e in rows if e.status == Entry.Status.SIGNED_OFF]
-        for entry in to_sign:
-            entry.status, entry.autonomy = Entry.Status.SUBMITTED, None
+        # What each entry used: most nothing listed, some PRP, BMC or a steroid.
+        drugs = []
+        for _ in rows:
+            roll = rng.random()
+            drugs.append(
+                prp.pk
+                if roll < 0.05
+                else bmc.pk
+                if roll < 0.08
+                else steroid.pk
+                if roll < 0.3
+                else None
+            )
+        # A signed-off revision's injectates are fixed (a database guard): an entry to be
+        # signed off that used one is saved as submitted, given it, then signed in a few
+        # UPDATEs (one per rating); the others are saved signed off.
+        to_flip = defaultdict(list)
+        for entry, drug in zip(rows, drugs, strict=True):
+            if entry.status == Entry.Status.SIGNED_OFF and drug:
+                to_flip[entry.autonomy].append(entry)
+                entry.status, entry.autonomy = Entry.Status.SUBMITTED, None
         with transaction.atomic():
             Entry.objects.bulk_create(rows, batch_size=BATCH)
-            drugs = {}
-            for entry in rows:
-                roll = rng.random()
-                if roll < 0.05:
-                    drugs[entry.pk] = prp.pk
-                elif roll < 0.08:
-                    drugs[entry.pk] = bmc.pk
-                elif roll < 0.3:
-                    drugs[entry.pk] = steroid.pk
             Entry.injectates.through.objects.bulk_create(
                 [
-                    Entry.injectates.through(entry_id=pk, injectate_id=injectate)
-                    for pk, injectate in drugs.items()
+                    Entry.injectates.through(entry_id=entry.pk, injectate_id=drug)
+                    for entry, drug in zip(rows, drugs, strict=True)
+                    if drug
                 ],
                 batch_size=BATCH,
             )
-            for entry in to_sign:
-                entry.status, entry.autonomy = Entry.Status.SIGNED_OFF, rng.randint(2, 5)
-            Entry.objects.bulk_update(to_sign, ["status", "autonomy"], batch_size=500)
+            for autonomy, flipped in to_flip.items():
+                Entry.objects.filter(pk__in=[e.pk for e in flipped]).update(
+                    status=Entry.Status.SIGNED_OFF, autonomy=autonomy
+                )
+                for entry in flipped:
+                    entry.status, entry.autonomy = Entry.Status.SIGNED_OFF, autonomy
             Signature.objects.bulk_create(
                 [
                     Signature(
@@ -167,9 +179,10 @@ def build_dataset(
                         signer_name=str(supervisor),
                         signed_at=e.submitted_at,
                         autonomy=e.autonomy,
-                        content_hash=content_hash(e, [drugs[e.pk]] if e.pk in drugs else []),
+                        content_hash=content_hash(e, [drug] if drug else []),
                     )
-                    for e in to_sign
+                    for e, drug in zip(rows, drugs, strict=True)
+                    if e.status == Entry.Status.SIGNED_OFF
                 ],
                 batch_size=BATCH,
             )
@@ -219,37 +232,56 @@ class PageTiming:
     ratio: float = 0.0
 
 
-def _time(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
+def _timed(client: Client, url: str) -> float:
     start = time.perf_counter()
     response = client.get(url)
-    first = (time.perf_counter() - start) * 1000
+    elapsed = (time.perf_counter() - start) * 1000
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
+    return elapsed
+
+
+def _queries(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
-    return statistics.median(samples), first, len(ctx.captured_queries)
+    return len(ctx.captured_queries)
 
 
-def _time_after(name: str, client: Client, url: str, repeat: int, change) -> PageTiming:
+def _time_in_turn(pages, repeat: int, baseline: list) -> list[PageTiming]:
+    """Each page's first request, then `repeat` rounds of one request to every page in
+    turn (a machine that slows down or speeds up during the run shifts every page alike,
+    and the ratios hold); the queries on one more request, untimed. `baseline` collects
+    the first page's samples."""
+    firsts = [_timed(client, url) for _, client, url in pages]
+    samples = [baseline, *([] for _ in pages[1:])]
+    for _ in range(repeat):
+        for (_, client, url), page_samples in zip(pages, samples, strict=True):
+            page_samples.append(_timed(client, url))
+    return [
+        PageTiming(name, url, statistics.median(page_samples), first, _queries(client, url))
+        for (name, client, url), first, page_samples in zip(pages, firsts, samples, strict=True)
+    ]
+
+
+def _time_after(
+    name: str, client: Client, url: str, repeat: int, change, baseline: tuple, samples: list
+) -> PageTiming:
     """The first request after each of `repeat` changes: what a user pays right after one.
-    `change` is a generator: each step makes the change and yields a context to time in."""
-    samples, queries = [], 0
+    `change` is a generator: each step makes the change and yields a context to time in.
+    Each step also times the `baseline` page (client, url) into `samples`. The queries are
+    counted after one more change, untimed: recording them costs time."""
+    timings = []
     for _, context in zip(range(repeat), change, strict=False):
-        with context, CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            response = client.get(url)
-            samples.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-        queries = max(queries, len(ctx.captured_queries))
-    if not samples:
+        samples.append(_timed(*baseline))
+        with context:
+            timings.append(_timed(client, url))
+    if not timings:
         raise RuntimeError(f"{name}: nothing to change")
-    return PageTiming(name, url, statistics.median(samples), samples[0], queries)
+    queries = 0
+    for context in itertools.islice(change, 1):
+        with context:
+            queries = _queries(client, url)
+    return PageTiming(name, url, statistics.median(timings), timings[0], queries)
 
 
 def _sign_off_one(data: Dataset):
@@ -286,7 +318,9 @@ def _next_day():
 def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
     """Median server time of each main page over `repeat` requests (after one first,
     untimed-for-the-median request that also builds stored progress), its SQL queries,
-    and its ratio to the baseline page (signed in, base template, no data).
+    and its ratio to the baseline page (signed in, base template, no data). The pages are
+    requested in turn, and the baseline next to every other sample, so that a machine
+    whose speed drifts during the run does not skew the ratios.
 
     Two more rows time the first Cohort request after a change: after one trainee's entry
     is signed off, and after the day has moved on since the snapshots were made.
@@ -304,18 +338,34 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
         ("My trainees", supervisor, reverse("curriculum:my_trainees")),
         ("Cohort", director, reverse("curriculum:cohort")),
     ]
-    timings = []
-    for name, client, url in pages:
-        median, first, queries = _time(client, url, repeat)
-        timings.append(PageTiming(name, url, median, first, queries))
+    baseline_samples = []
+    timings = _time_in_turn(pages, repeat, baseline_samples)
     cohort_url = reverse("curriculum:cohort")
+    about = (trainee, reverse("about"))
     timings.append(
-        _time_after("Cohort after one sign-off", director, cohort_url, repeat, _sign_off_one(data))
+        _time_after(
+            "Cohort after one sign-off",
+            director,
+            cohort_url,
+            repeat,
+            _sign_off_one(data),
+            about,
+            baseline_samples,
+        )
     )
     timings.append(
-        _time_after("Cohort, first view of the day", director, cohort_url, repeat, _next_day())
+        _time_after(
+            "Cohort, first view of the day",
+            director,
+            cohort_url,
+            repeat,
+            _next_day(),
+            about,
+            baseline_samples,
+        )
     )
-    baseline = timings[0].median_ms
+    # The baseline over the whole run: it was timed next to every other sample.
+    timings[0].median_ms = baseline = statistics.median(baseline_samples)
     for t in timings:
         t.ratio = t.median_ms / baseline
     return timings
