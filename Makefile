@@ -52,7 +52,7 @@ test: lint
 
 bench: install
 	$(PROD) $(BIN)/python manage.py collectstatic --noinput -v0
-	$(PROD) $(BIN)/python manage.py benchmark
+	$(PROD) $(BIN)/python manage.py benchmark $(ARGS)
 
 load: install
 	bash loadtest/run.sh

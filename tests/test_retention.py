@@ -95,6 +95,23 @@ def test_admin_refuses_to_delete_a_procedure_type_that_entries_use(staff, alice,
     assert Entry.objects.filter(procedure=tfesi).count() == 1
 
 
+def test_the_delete_page_of_a_much_used_type_does_not_load_its_entries(
+    staff, alice, bob, tfesi, django_assert_max_num_queries
+):
+    """The refusal is a few counts, not Django's list of every protected row."""
+    EntryFactory.create_batch(3, trainee=alice, supervisor=bob, procedure=tfesi)
+    with django_assert_max_num_queries(12) as few:
+        assert staff.get(delete_url(tfesi)).status_code == 200
+    EntryFactory.create_batch(60, trainee=alice, supervisor=bob, procedure=tfesi)
+    with django_assert_max_num_queries(len(few)) as many:
+        page = staff.get(delete_url(tfesi))
+    assert "is kept: log entries (63)" in page.content.decode()
+    assert len(many) == len(few)
+    # Counted, never loaded: Django's collector would select the entries themselves.
+    reads = [q["sql"] for q in many.captured_queries if 'FROM "procedures_entry"' in q["sql"]]
+    assert reads and all(sql.startswith("SELECT COUNT(*)") for sql in reads), reads
+
+
 def test_admin_bulk_delete_of_a_used_injectate_is_refused(staff, alice, bob):
     prp = Injectate.objects.get(slug="prp")
     entry = signed(alice, bob, injectates=[prp])
