@@ -34,7 +34,10 @@ from .models import ObservedAssessment, Requirement
 from .views import COHORT_PAGE_SIZE
 
 PROGRAM_SLUG = "interventional-orthopedics"
-BATCH = 5000
+# Rows per transaction. On PostgreSQL each entry's trigger updates its trainee's enrollment
+# row, and the versions one transaction makes of a row are pruned only after it ends: 3,000
+# entries in one transaction made 3,000 versions to walk, about a minute per trainee.
+CHUNK = 250
 STATUSES = [
     Entry.Status.SIGNED_OFF,
     Entry.Status.SUBMITTED,
@@ -44,6 +47,13 @@ STATUSES = [
 RECENT_WEIGHTS = [50, 40, 5, 5]  # performed in the last three weeks
 OLD_WEIGHTS = [97, 1, 1.5, 0.5]
 LEVELS = {"lumbar": "L4–L5", "spine": "L4–L5", "cervical": "C5–C6", "thoracic": "T7–T8"}
+
+
+def _insert(model, rows: list) -> None:
+    """Bulk-insert `rows` (their pks set), CHUNK rows per transaction."""
+    for start in range(0, len(rows), CHUNK):
+        with transaction.atomic():
+            model.objects.bulk_create(rows[start : start + CHUNK])
 
 
 @dataclass
@@ -154,66 +164,65 @@ def build_dataset(
             if entry.status == Entry.Status.SIGNED_OFF and drug:
                 to_flip[entry.autonomy].append(entry)
                 entry.status, entry.autonomy = Entry.Status.SUBMITTED, None
-        with transaction.atomic():
-            Entry.objects.bulk_create(rows, batch_size=BATCH)
-            Entry.injectates.through.objects.bulk_create(
-                [
-                    Entry.injectates.through(entry_id=entry.pk, injectate_id=drug)
-                    for entry, drug in zip(rows, drugs, strict=True)
-                    if drug
-                ],
-                batch_size=BATCH,
+        _insert(Entry, rows)
+        _insert(
+            Entry.injectates.through,
+            [
+                Entry.injectates.through(entry_id=entry.pk, injectate_id=drug)
+                for entry, drug in zip(rows, drugs, strict=True)
+                if drug
+            ],
+        )
+        for autonomy, flipped in to_flip.items():
+            Entry.objects.filter(pk__in=[e.pk for e in flipped]).update(
+                status=Entry.Status.SIGNED_OFF, autonomy=autonomy
             )
-            for autonomy, flipped in to_flip.items():
-                Entry.objects.filter(pk__in=[e.pk for e in flipped]).update(
-                    status=Entry.Status.SIGNED_OFF, autonomy=autonomy
+            for entry in flipped:
+                entry.status, entry.autonomy = Entry.Status.SIGNED_OFF, autonomy
+        _insert(
+            Signature,
+            [
+                Signature(
+                    entry=e,
+                    revision=1,
+                    supervisor=supervisor,
+                    signer_name=str(supervisor),
+                    signed_at=e.submitted_at,
+                    autonomy=e.autonomy,
+                    content_hash=content_hash(e, [drug] if drug else []),
                 )
-                for entry in flipped:
-                    entry.status, entry.autonomy = Entry.Status.SIGNED_OFF, autonomy
-            Signature.objects.bulk_create(
-                [
-                    Signature(
-                        entry=e,
-                        revision=1,
-                        supervisor=supervisor,
-                        signer_name=str(supervisor),
-                        signed_at=e.submitted_at,
-                        autonomy=e.autonomy,
-                        content_hash=content_hash(e, [drug] if drug else []),
-                    )
-                    for e, drug in zip(rows, drugs, strict=True)
-                    if e.status == Entry.Status.SIGNED_OFF
-                ],
-                batch_size=BATCH,
-            )
-            latest = sorted(rows, key=lambda e: e.performed_on)[-20:]
-            EntryEvent.objects.bulk_create(
-                [
-                    build_event(
-                        e,
-                        trainee,
-                        EntryEvent.Action.SUBMITTED,
-                        Entry.Status.DRAFT,
-                        to_status=Entry.Status.SUBMITTED,
-                        at=e.submitted_at,
-                    )
-                    for e in latest
-                    if e.submitted_at
-                ]
-            )
-            ObservedAssessment.objects.bulk_create(
-                [
-                    ObservedAssessment(
-                        trainee=trainee,
-                        assessor=supervisor,
-                        observed_on=today - timedelta(days=rng.randint(0, 700)),
-                        procedure=rng.choice(types[:5]),
-                        guidance=Modality.FLUOROSCOPY,
-                        rating=rng.randint(2, 5),
-                    )
-                    for _ in range(5)
-                ]
-            )
+                for e, drug in zip(rows, drugs, strict=True)
+                if e.status == Entry.Status.SIGNED_OFF
+            ],
+        )
+        latest = sorted(rows, key=lambda e: e.performed_on)[-20:]
+        EntryEvent.objects.bulk_create(
+            [
+                build_event(
+                    e,
+                    trainee,
+                    EntryEvent.Action.SUBMITTED,
+                    Entry.Status.DRAFT,
+                    to_status=Entry.Status.SUBMITTED,
+                    at=e.submitted_at,
+                )
+                for e in latest
+                if e.submitted_at
+            ]
+        )
+        ObservedAssessment.objects.bulk_create(
+            [
+                ObservedAssessment(
+                    trainee=trainee,
+                    assessor=supervisor,
+                    observed_on=today - timedelta(days=rng.randint(0, 700)),
+                    procedure=rng.choice(types[:5]),
+                    guidance=Modality.FLUOROSCOPY,
+                    rating=rng.randint(2, 5),
+                )
+                for _ in range(5)
+            ]
+        )
         total += len(rows)
         if log and (index + 1) % 10 == 0:
             log(f"  {index + 1} trainees, {total:,} entries")
