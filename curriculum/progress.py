@@ -214,8 +214,8 @@ def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement
 # --- Counting ------------------------------------------------------------------------------
 
 # The counts are a few small hand-built SQL statements, the same on SQLite and PostgreSQL:
-# the trainees' rows grouped by procedure type and guidance in the order of one covering
-# index, with a count for each (minimum role, minimum autonomy) that some requirement asks;
+# the trainees' rows grouped by procedure type and guidance, read from one covering index,
+# with a count for each (minimum role, minimum autonomy) that some requirement asks;
 # and the rows of their entries that used an injectate some requirement lists. Then each
 # requirement sums the groups that match it, here. One conditional COUNT per requirement
 # in SQL (the earlier way) made the database test some hundred conditions on every row: a

@@ -15,6 +15,7 @@ from procedures import services
 from procedures.models import Entry
 from programs.models import Enrollment
 from tests.factories import EntryFactory, password_just_typed
+from tests.procedures.test_signoff import correction_data
 
 
 def enrollment_of(user) -> Enrollment:
@@ -117,8 +118,6 @@ def test_an_entry_they_signed_and_that_came_back_cannot_be_decided_after_the_end
     """Signed by Bob, corrected by Alice (back to Bob, Submitted), then the enrollment
     ends: Bob still reads it (he signed it), but neither the page nor a forged POST lets
     him decide on it."""
-    from tests.procedures.test_signoff import correction_data
-
     entry = EntryFactory(trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED)
     services.entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4)
     entry.refresh_from_db()
