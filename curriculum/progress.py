@@ -40,7 +40,7 @@ from programs.models import Enrollment, Program
 from .models import ObservedAssessment, ProgressSnapshot, Requirement, Stage
 
 
-@dataclass
+@dataclass(slots=True)
 class RequirementProgress:
     requirement: Requirement
     done: int
@@ -204,6 +204,7 @@ def _load_structure(program_ids) -> dict[int, list[tuple[Stage, list[Requirement
     for requirement in requirements:
         requirement.type_ids = type_ids[requirement.pk]
         requirement.injectate_ids = injectate_ids[requirement.pk]
+        requirement.key = str(requirement.pk)  # its key in a snapshot's counts
         by_stage[requirement.stage_id].append(requirement)
     result = defaultdict(list)
     for stage in stages:
@@ -296,6 +297,19 @@ def _keys(source: str, trainee_ids, oldest: date | None) -> tuple[list[str], str
     return columns, where, params
 
 
+def _named(requirements) -> tuple[str, list]:
+    """ " AND e.procedure_id IN (...)" for the procedure types these requirements name, or
+    nothing when one of them counts any procedure: rows of other types count for none of
+    them, and leaving them out lets the database read only the index ranges it needs."""
+    if any(r.any_procedure for r in requirements):
+        return "", []
+    types = set().union(*(r.type_ids for r in requirements))
+    if not types:
+        return " AND 1 = 0", []
+    named, params = _in("e.procedure_id", types)
+    return f" AND {named}", params
+
+
 def _head(source: str, row, windowed: bool) -> tuple:
     """(trainee, procedure, guidance, kind, day) from the grouped columns of `_keys`."""
     trainee_id, procedure_id, guidance, *rest = row
@@ -308,6 +322,8 @@ def _groups(source: str, trainee_ids, oldest: date | None, requirements) -> list
     """These trainees' counted entries (`source` ENTRIES) or assessments (ASSESSMENTS),
     grouped by `_keys`, with a count for each bar that these requirements set."""
     columns, where, params = _keys(source, trainee_ids, oldest)
+    named, named_params = _named(requirements)
+    where, params = where + named, params + named_params
     bars = _bars(requirements)
     level = "e.autonomy" if source == ENTRIES else "e.rating"
     sums, sum_params = [], []
@@ -339,6 +355,8 @@ def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]
     """One group per counted entry of these trainees that used an injectate these
     requirements list, with those it used: few rows (only those entries), one query."""
     columns, where, params = _keys(ENTRIES, trainee_ids, oldest)
+    named, named_params = _named(requirements)
+    where, params = where + named, params + named_params
     listed, drugs = _in("i.injectate_id", set().union(*(r.injectate_ids for r in requirements)))
     rows = _fetch(
         f"SELECT {', '.join(columns)}, e.role, e.autonomy, e.id, i.injectate_id "
@@ -460,7 +478,7 @@ def _rebuild(
     empty = {"d": [], "p": []}
     snapshots = {
         e.pk: {
-            str(r.pk): counts.get((e.trainee_id, r.pk), empty if r.recency_days else [0, 0])
+            r.key: counts.get((e.trainee_id, r.pk), empty if r.recency_days else [0, 0])
             for r in requirements
         }
         for e in enrollments
@@ -529,7 +547,7 @@ def progress_for(enrollments: list[Enrollment], today: date | None = None) -> di
             snapshots[enrollment_id] = counts
     for program_id in program_ids:
         requirements = [r for _, reqs in structure[program_id] for r in reqs]
-        wanted = {str(r.pk) for r in requirements}
+        wanted = {r.key for r in requirements}
         stale = [
             e
             for e in enrollments
@@ -547,7 +565,7 @@ def progress_for(enrollments: list[Enrollment], today: date | None = None) -> di
             stage_progress = StageProgress(
                 stage=stage,
                 requirements=[
-                    RequirementProgress(r, *_stored(stored.get(str(r.pk), (0, 0)), r, today))
+                    RequirementProgress(r, *_stored(stored.get(r.key, (0, 0)), r, today))
                     for r in requirements
                 ],
             )

@@ -366,8 +366,13 @@ class Entry(TimeStampedModel):
                 ],
                 name="procedures_entry_counts",
             ),
-            # Cohort and send_reminders: entries waiting since before a cutoff.
-            models.Index(fields=["status", "submitted_at"], name="procedures_entry_waiting"),
+            # Cohort and send_reminders: entries waiting since before a cutoff. Covering
+            # for Cohort's count per supervisor over the program's trainees, which then
+            # reads no table rows (it read one per waiting entry: 2 ms at 60 trainees).
+            models.Index(
+                fields=["status", "submitted_at", "supervisor", "trainee"],
+                name="procedures_entry_waiting",
+            ),
             # Cohort: returned entries, oldest first.
             models.Index(fields=["status", "updated_at"], name="procedures_entry_returned"),
         ]

@@ -187,8 +187,28 @@ def test_director_sees_the_cohort_matrix_old_sign_offs_and_returned_entries(
     (overdue,) = response.context["overdue"]
     assert overdue["supervisor"] == bob
     assert overdue["n"] == 1
-    assert [e.trainee for e in response.context["returned"]] == [charlie]
+    assert [e["trainee"] for e in response.context["returned"]] == [charlie]
     assert len(response.context["stages"]) == 5
+
+
+def test_cohort_rows_escape_names_and_show_returned_entries_with_who_and_what(
+    client, alice, charlie, dave, diana
+):
+    """The matrix rows are made in Python, not by the template: names are still escaped;
+    the returned list names the procedure, the trainee and the supervisor."""
+    alice.first_name, alice.last_name = "<b>Al</b>", "O'Neil & Co"
+    alice.save()
+    returned = EntryFactory(trainee=charlie, supervisor=dave, status=Entry.Status.RETURNED)
+    client.force_login(diana)
+    html = client.get(reverse("curriculum:cohort")).content.decode()
+    assert "<b>Al</b>" not in html
+    assert "&lt;b&gt;Al&lt;/b&gt; O&#x27;Neil &amp; Co" in html
+    enrollment = Enrollment.objects.get(trainee=alice)
+    assert f'href="/trainees/{enrollment.pk}/"' in html
+    assert (
+        f'<a href="/entries/{returned.pk}/">{returned.procedure.name}</a> · '
+        f"{charlie.display_name} · returned by {dave.display_name}"
+    ) in html
 
 
 def test_cohort_can_be_filtered_by_supervisor(client, alice, bob, charlie, dave, diana):

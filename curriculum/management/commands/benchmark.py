@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import override_settings
 
-from curriculum.benchmark import build_dataset, format_timings, time_pages
+from curriculum.benchmark import build_dataset, format_timings, settle, time_pages
 
 
 class Command(BaseCommand):
@@ -49,6 +49,7 @@ class Command(BaseCommand):
                     log=self.stdout.write,
                 )
                 built = time.perf_counter() - build_started
+                settle()
                 self.stdout.write(f"Built {data.entries:,} entries in {built:.0f} s. Timing pages…")
                 # The test client's requests must not be redirected to https.
                 with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"]):
