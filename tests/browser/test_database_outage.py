@@ -48,6 +48,9 @@ def test_an_outage_loses_nothing_the_trainee_typed(transactional_db, phone, alic
     assert phone.get_by_label("Fluoroscopy time (s)").is_visible()  # fields follow the procedure
     phone.get_by_role("button", name="Submit for sign-off").click()
     assert phone.get_by_text("Submitted for sign-off.").is_visible()
+    # The entry page clears the kept draft from a script of its own; as a person does, let
+    # the page finish loading before opening a new form (going on at once raced it in CI).
+    phone.wait_for_load_state("load")
     entry = Entry.objects.get()
     assert (entry.notes, entry.levels, entry.status) == (
         "Typed during an outage",
