@@ -2,7 +2,7 @@
 
 from django.test.utils import override_settings
 
-from curriculum.benchmark import build_dataset, format_timings, time_pages
+from curriculum.benchmark import build_dataset, find_dataset, format_timings, time_pages
 from procedures.models import Entry, Signature
 from procedures.services import content_hash
 
@@ -22,3 +22,15 @@ def test_the_benchmark_builds_signed_data_and_times_every_page(db):
     assert {"Cohort", "Cohort after one sign-off", "Cohort, first view of the day"} <= set(names)
     assert all(t.median_ms > 0 and t.queries > 0 for t in timings)
     assert "Cohort after one sign-off" in format_timings(timings)
+
+
+def test_a_kept_benchmark_database_is_found_again(db):
+    built = build_dataset(trainees=2, entries=10, supervisors=1, log=None)
+    found = find_dataset()
+    assert (found.program, found.trainee, found.supervisor, found.director, found.entries) == (
+        built.program,
+        built.trainee,
+        built.supervisor,
+        built.director,
+        built.entries,
+    )

@@ -4,17 +4,27 @@ The default is the design's scale: 60 trainees × 3,000 entries, 20 supervisors.
 goes into a separate database (a temporary SQLite file, or `<name>_bench` on PostgreSQL),
 never into the one DATABASE_URL names; it is dropped at the end. Prints each page's median
 server time over repeated requests, its SQL queries, and its ratio to a baseline page.
+
+`--keep NAME` builds into the database NAME (a SQLite file path, or a PostgreSQL database
+name) and keeps it; `--reuse NAME` times that database again without building: the large
+registry takes a quarter of an hour to build, a second timing of it about a minute.
 """
 
 import tempfile
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from curriculum.benchmark import build_dataset, format_timings, settle, time_pages
+from curriculum.benchmark import (
+    build_dataset,
+    find_dataset,
+    format_timings,
+    settle,
+    time_pages,
+)
 
 
 class Command(BaseCommand):
@@ -25,32 +35,40 @@ class Command(BaseCommand):
         parser.add_argument("--entries", type=int, default=3000, help="Per trainee.")
         parser.add_argument("--supervisors", type=int, default=20)
         parser.add_argument("--repeat", type=int, default=15, help="Timed requests per page.")
+        kept = parser.add_mutually_exclusive_group()
+        kept.add_argument(
+            "--keep",
+            metavar="NAME",
+            help="Build into this database (SQLite file or PostgreSQL name) and keep it.",
+        )
+        kept.add_argument(
+            "--reuse", metavar="NAME", help="Time a database kept with --keep; build nothing."
+        )
 
-    def handle(self, *args, trainees, entries, supervisors, repeat, **options):
+    def handle(self, *args, trainees, entries, supervisors, repeat, keep, reuse, **options):
         started = time.perf_counter()
         settings_dict = connection.settings_dict
         old_name = settings_dict["NAME"]
         with tempfile.TemporaryDirectory() as tmp:
-            if connection.vendor == "sqlite":
-                settings_dict["TEST"]["NAME"] = str(Path(tmp) / "benchmark.sqlite3")
+            if reuse:
+                self._use(reuse)
             else:
-                settings_dict["TEST"]["NAME"] = f"{old_name}_bench"
-            connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+                if keep:
+                    name = keep
+                elif connection.vendor == "sqlite":
+                    name = str(Path(tmp) / "benchmark.sqlite3")
+                else:
+                    name = f"{old_name}_bench"
+                settings_dict["TEST"]["NAME"] = name
+                connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
             try:
-                self.stdout.write(
-                    f"Building {trainees} trainees × {entries:,} entries, {supervisors} "
-                    f"supervisors on {connection.vendor} ({connection.settings_dict['NAME']})…"
-                )
-                build_started = time.perf_counter()
-                data = build_dataset(
-                    trainees=trainees,
-                    entries=entries,
-                    supervisors=supervisors,
-                    log=self.stdout.write,
-                )
-                built = time.perf_counter() - build_started
-                settle()
-                self.stdout.write(f"Built {data.entries:,} entries in {built:.0f} s. Timing pages…")
+                if reuse:
+                    data = find_dataset()
+                    self.stdout.write(
+                        f"Timing the kept database {reuse} ({data.entries:,} entries)…"
+                    )
+                else:
+                    data = self._build(trainees, entries, supervisors)
                 # The test client's requests must not be redirected to https.
                 with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"]):
                     timings = time_pages(data, repeat=repeat)
@@ -60,4 +78,33 @@ class Command(BaseCommand):
                     f"Total {time.perf_counter() - started:.0f} s."
                 )
             finally:
-                connection.creation.destroy_test_db(old_name, verbosity=0)
+                if keep or reuse:
+                    connection.close()
+                    settings_dict["NAME"] = old_name
+                    if keep:
+                        self.stdout.write(f"Kept: time it again with --reuse {keep}")
+                else:
+                    connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    def _build(self, trainees: int, entries: int, supervisors: int):
+        self.stdout.write(
+            f"Building {trainees} trainees × {entries:,} entries, {supervisors} "
+            f"supervisors on {connection.vendor} ({connection.settings_dict['NAME']})…"
+        )
+        build_started = time.perf_counter()
+        data = build_dataset(
+            trainees=trainees, entries=entries, supervisors=supervisors, log=self.stdout.write
+        )
+        built = time.perf_counter() - build_started
+        settle()
+        self.stdout.write(f"Built {data.entries:,} entries in {built:.0f} s. Timing pages…")
+        return data
+
+    def _use(self, name: str) -> None:
+        """Point the connection at a kept benchmark database, never at DATABASE_URL's."""
+        if name == connection.settings_dict["NAME"]:
+            raise CommandError("--reuse names the application's own database.")
+        if connection.vendor == "sqlite" and not Path(name).is_file():
+            raise CommandError(f"No benchmark database at {name}.")
+        connection.close()
+        connection.settings_dict["NAME"] = name
