@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from procedures.backlog import CappedCount, returned_count, waiting_by_supervisor
 from procedures.models import Entry, EntryEvent, Modality, MonthlyCount, ProcedureType
 from procedures.signatures import signature_alerts
-from programs.access import get_enrollment
+from programs.access import get_enrollment, supervisors_ever
 from programs.models import Enrollment, Program
 
 from .forms import AssessmentForm
@@ -251,30 +252,25 @@ def cohort(request: HttpRequest) -> HttpResponse:
     stages = program_stages(program)
 
     # The whole cohort (every page), as a subquery: no list of ids however many trainees.
+    # Its backlog is read a bounded amount at a time (procedures.backlog): counts stop at
+    # "100+" and the returned list at its oldest RETURNED_LIST_LIMIT.
     trainee_ids = scope.enrollments.order_by().values("trainee_id")
     cutoff = timezone.now() - timedelta(days=30)
-    overdue = list(
-        Entry.objects.filter(
-            trainee_id__in=trainee_ids, status=Entry.Status.SUBMITTED, submitted_at__lt=cutoff
-        )
-        .order_by()
-        .values("supervisor_id")
-        .annotate(n=Count("*"), oldest=Min("submitted_at"))
-        .order_by("-n")
-    )
+    overdue = waiting_by_supervisor(trainee_ids, supervisors_ever(program), cutoff)
     # Returned entries as plain rows, and the people and procedures they name in one query
     # each: the joined query of model instances took longer to plan and load than these.
+    in_cohort = Entry.objects.filter(trainee_id__in=trainee_ids)
     returned = list(
-        Entry.objects.filter(trainee_id__in=trainee_ids, status=Entry.Status.RETURNED)
+        in_cohort.filter(status=Entry.Status.RETURNED)
         .order_by("updated_at")
         .values("pk", "updated_at", "trainee_id", "supervisor_id", "procedure_id")[
             :RETURNED_LIST_LIMIT
         ]
     )
     returned_total = (
-        len(returned)
+        CappedCount(len(returned))
         if len(returned) < RETURNED_LIST_LIMIT
-        else Entry.objects.filter(trainee_id__in=trainee_ids, status=Entry.Status.RETURNED).count()
+        else returned_count(in_cohort)
     )
     by_id = {s.pk: s for s in scope.supervisors}
     named = {row["supervisor_id"] for row in overdue}

@@ -349,8 +349,13 @@ class Entry(TimeStampedModel):
             models.Index(
                 fields=["trainee", "-performed_on", "-id"], name="procedures_entry_logbook"
             ),
-            # Sign-off queue: a supervisor's entries in one status.
-            models.Index(fields=["supervisor", "status"], name="procedures_entry_queue"),
+            # Sign-off queue: a supervisor's entries in one status. Cohort's backlog per
+            # supervisor (procedures.backlog) reads each one's oldest waiting entries from
+            # it, the cap's worth and no more: covering, in submission order.
+            models.Index(
+                fields=["supervisor", "status", "submitted_at", "trainee"],
+                name="procedures_entry_queue",
+            ),
             # Progress and Cohort: a trainee's entries by status, grouped by what the
             # curriculum's requirements test. Covering: the grouped count reads the index
             # alone (one trainee's 3,000 entries in about 1.3 ms on SQLite).
@@ -366,9 +371,7 @@ class Entry(TimeStampedModel):
                 ],
                 name="procedures_entry_counts",
             ),
-            # Cohort and send_reminders: entries waiting since before a cutoff. Covering
-            # for Cohort's count per supervisor over the program's trainees, which then
-            # reads no table rows (it read one per waiting entry: 2 ms at 60 trainees).
+            # send_reminders: entries waiting since before a cutoff, every supervisor's.
             models.Index(
                 fields=["status", "submitted_at", "supervisor", "trainee"],
                 name="procedures_entry_waiting",

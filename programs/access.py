@@ -1,6 +1,7 @@
 """Who may see which enrollment, and which roles a person holds: the one place it is
 decided (relations, not global flags, decide access: DESIGN §2)."""
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
@@ -68,3 +69,19 @@ def roles(user) -> dict:
         .first()
     )
     return flags or {"is_trainee": False, "is_supervisor": False, "is_director": False}
+
+
+def supervisors_ever(program: Program):
+    """The ids of everyone who supervises, or once supervised, an enrollment in `program`
+    (a queryset for `__in`): an entry still waiting for a supervisor taken off the roster is
+    the program's concern too. Read from the roster and its history, never from entries."""
+    now = Enrollment.supervisors.through.objects.filter(enrollment__program=program)
+    # django-simple-history's record of the roster (Enrollment.history, m2m_fields).
+    past = apps.get_model("programs", "HistoricalEnrollment_supervisors").objects.filter(
+        enrollment__program=program
+    )
+    return (
+        get_user_model()
+        .objects.filter(Q(pk__in=now.values("user_id")) | Q(pk__in=past.values("user_id")))
+        .values("pk")
+    )
