@@ -202,8 +202,12 @@ EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Precept <precept@localhost>")
-# Where links in emails point: the address people use to reach Precept.
-PRECEPT_BASE_URL = env("PRECEPT_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where links in emails point: the address people use to reach Precept. Unset, the
+# development server's own address, on the port `make run PORT=...` serves on.
+PRECEPT_BASE_URL = (
+    env("PRECEPT_BASE_URL", default="")
+    or f"http://127.0.0.1:{env.int('PRECEPT_PORT', default=8000)}"
+).rstrip("/")
 # Reminders (DESIGN §5): a supervisor with more than this many entries waiting, or any
 # entry waiting longer than this many days, gets an email from `send_reminders`.
 PRECEPT_REMINDER_WAITING = env.int("PRECEPT_REMINDER_WAITING", default=25)
