@@ -90,9 +90,7 @@ def test_a_python_without_venv_support_asks_for_python3_venv(tmp_path):
     path = _bare_path(tmp_path, fakes={"node": "exit 0", "npm": "exit 0"})
     python = Path(path) / "python3"
     python.unlink()
-    python.write_text(
-        f'#!/bin/sh\ncase "$*" in *ensurepip*) exit 1;; esac\nexec {PYTHON} "$@"\n'
-    )
+    python.write_text(f'#!/bin/sh\ncase "$*" in *ensurepip*) exit 1;; esac\nexec {PYTHON} "$@"\n')
     python.chmod(0o755)
     done = _check(path)
     assert done.returncode != 0
