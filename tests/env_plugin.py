@@ -10,6 +10,9 @@ unless the environment has them.
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "0")
+# Email tasks run at once, in the request, so a test sees the mail it caused; the tests of
+# the queue itself switch to the database backend.
+os.environ.setdefault("PRECEPT_TASKS_BACKEND", "immediate")
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

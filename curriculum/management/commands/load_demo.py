@@ -83,8 +83,12 @@ class Command(BaseCommand):
         except Program.DoesNotExist as exc:
             raise CommandError("Load the curriculum first: manage.py load_curriculum") from exc
         # The demo's decisions go through the real services, which mail the trainee on a
-        # return: nobody is waiting for those messages.
-        quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        # return: nobody is waiting for those messages, so they are sent at once, to nowhere
+        # (not queued for a worker to send later).
+        quiet = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        )
         with quiet, transaction.atomic():
             users = self._ensure_accounts()
             self._ensure_program_roles(program, users)
