@@ -246,6 +246,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Load balancers probe /healthz over plain HTTP, straight to the app server: answer them
+# there rather than redirect to https (SecurityMiddleware matches the path without its "/").
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy (django-csp): everything from this site only, no inline script
 # or style, no framing. Pages keep data in json_script blocks and behaviour in static files.

@@ -5,7 +5,7 @@ fails, so a new view cannot be added without saying who may do what with it.
 
 The rules (DESIGN §5 Access; STYLE §5, §10, §12):
 - everything needs a login: an anonymous visitor is sent to the sign-in page (the sign-in
-  page and the favicon are public);
+  page, the favicon and the health check are public);
 - what a user may not see answers 404, never revealing that it exists;
 - what a user may see but not act on answers 403;
 - state changes are POST only: a GET on a POST-only URL answers 405;
@@ -197,6 +197,8 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "logout": Rule(get=signed_in(NOT_ALLOWED), post=signed_in(redirect("login"))),
     "favicon.ico": Rule(get=public(Expect(301, "@favicon")), post=public(Expect(301, "@favicon"))),
+    # For load balancers: public, GET and HEAD only (config.health).
+    "healthz": Rule(get=public(OK), post=public(NOT_ALLOWED)),
     # --- procedures ---
     "procedures:entry_list": OWN_PAGE,
     "procedures:entry_create": OWN_PAGE,  # an empty POST: the form with its errors
