@@ -82,7 +82,7 @@ bench: install
 	$(PROD) $(BIN)/python manage.py benchmark $(ARGS)
 
 load: install
-	bash loadtest/run.sh
+	DJANGO_DEBUG=0 bash loadtest/run.sh
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -138,13 +138,28 @@ def test_make_run_writes_a_development_env_and_installs_only_the_runtime(clone):
 
 
 @needs_make
-def test_make_test_installs_the_tools_and_checks_with_debug_off(clone):
-    commands = _make_n(clone, "test").splitlines()
-    assert any("-r requirements-dev.txt" in line for line in commands)
-    deploy_check = next(line for line in commands if "check --deploy" in line)
-    pytest_run = next(line for line in commands if line.endswith("/pytest"))
-    # A developer's .env says DJANGO_DEBUG=1; these must not read it as theirs.
-    assert "DJANGO_DEBUG=0" in deploy_check and "DJANGO_DEBUG=0" in pytest_run
+def test_make_test_installs_the_tools(clone):
+    commands = _make_n(clone, "test")
+    assert "-r requirements-dev.txt" in commands
+    assert "npm ci" in commands
+
+
+@needs_make
+@pytest.mark.parametrize(
+    ("target", "runs"),
+    [
+        ("lint", "check --deploy"),
+        ("test", "collectstatic"),
+        ("test", "/pytest"),
+        ("bench", "manage.py benchmark"),
+        ("load", "loadtest/run.sh"),
+    ],
+)
+def test_production_like_targets_set_debug_off_over_a_developers_env(clone, target, runs):
+    # make run's .env says DJANGO_DEBUG=1, and the settings read it unless the environment
+    # says otherwise: these must say otherwise.
+    (line,) = [line for line in _make_n(clone, target).splitlines() if runs in line]
+    assert "DJANGO_DEBUG=0" in line
 
 
 # --- the settings: where links point -------------------------------------------------------------
