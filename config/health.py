@@ -2,9 +2,9 @@
 
 Yes (200, "ok") when the database answers and has every migration this code has; else 503
 with Retry-After, so a balancer sends traffic elsewhere while the database is down or while
-a new release waits for `migrate`. Public (a balancer has no login), it shows no data and
-leaves no trace: no session is stored, no cookie set. Balancers ask every few
-seconds, so it costs one small query.
+a new release waits for `migrate`. Public (a balancer has no login), it shows no data, stores
+no session and sets no cookie. Balancers ask every few seconds, so it costs one small query
+(a failing answer is still logged by Django, as every 5xx is).
 """
 
 import functools
