@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "programs",
     "procedures",
@@ -202,12 +204,35 @@ EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Precept <precept@localhost>")
-# Where links in emails point: the address people use to reach Precept.
-PRECEPT_BASE_URL = env("PRECEPT_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Seconds before a silent mail server counts as down (the task then retries later); without
+# it one hung connection would stall the worker for good.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# Where links in emails point: the address people use to reach Precept. Unset, the
+# development server's own address, on the port `make run PORT=...` serves on.
+PRECEPT_BASE_URL = (
+    env("PRECEPT_BASE_URL", default="")
+    or f"http://127.0.0.1:{env.int('PRECEPT_PORT', default=8000)}"
+).rstrip("/")
 # Reminders (DESIGN §5): a supervisor with more than this many entries waiting, or any
 # entry waiting longer than this many days, gets an email from `send_reminders`.
 PRECEPT_REMINDER_WAITING = env.int("PRECEPT_REMINDER_WAITING", default=25)
 PRECEPT_REMINDER_DAYS = env.int("PRECEPT_REMINDER_DAYS", default=30)
+
+# --- Background tasks -----------------------------------------------------------------
+# Email is sent by a task (procedures.mail). PRECEPT_TASKS_BACKEND "database": queued in
+# this project's own database (django-tasks-db) and sent by `manage.py db_worker` (README,
+# Deploying), so a request never waits for the mail server; the default with debug off.
+# "immediate": run at once, in the request, with no worker; development and the tests.
+_task_backends = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env("PRECEPT_TASKS_BACKEND", default="") or ("immediate" if DEBUG else "database")
+if _task_backend not in _task_backends:
+    raise ImproperlyConfigured(
+        f"PRECEPT_TASKS_BACKEND must be one of {', '.join(_task_backends)}, not {_task_backend!r}."
+    )
+TASKS = {"default": {"BACKEND": _task_backends[_task_backend]}}
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -221,6 +246,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Load balancers probe /healthz over plain HTTP, straight to the app server: answer them
+# there rather than redirect to https (SecurityMiddleware matches the path without its "/").
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy (django-csp): everything from this site only, no inline script
 # or style, no framing. Pages keep data in json_script blocks and behaviour in static files.

@@ -7,6 +7,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import TemplateView
 
 from config.converters import IdConverter
+from config.health import healthz
 from procedures.views.entries import home
 
 register_converter(IdConverter, "id")
@@ -33,6 +34,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", favicon),
+    # Load balancers and monitors (config.health). No trailing slash, as they are written.
+    path("healthz", healthz, name="healthz"),
 ]
 
 handler500 = "config.errors.server_error"

@@ -13,18 +13,16 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import BadHeaderError, send_mail
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.validators import one_line
 from programs.models import Enrollment
 
+from .mail import email_on_commit
 from .models import Entry, EntryEvent, Signature
 
 security_log = logging.getLogger("precept.security")
-mail_log = logging.getLogger("precept.mail")
 
 # Fields whose values a signature covers (and whose change a history entry shows).
 CONTENT_FIELDS = [
@@ -130,29 +128,9 @@ def _link(entry: Entry) -> str:
     return settings.PRECEPT_BASE_URL + reverse("procedures:entry_detail", args=[entry.pk])
 
 
-def send_plain_mail(subject: str, body: str, to: str, *, fail_silently: bool = True) -> bool:
-    """Send one plain email; False, logged, if it cannot be built.
-
-    The subject is made one line (a name with a line break, stored before names were
-    validated, would split the header); an address Django refuses to put in a header
-    (BadHeaderError) or cannot parse (ValueError, raised by the SMTP backend) is skipped,
-    never an error page after the work it reports was saved."""
-    try:
-        send_mail(one_line(subject), body, None, [to], fail_silently=fail_silently)
-    except (BadHeaderError, ValueError):  # BadHeaderError is a ValueError; named for the reader
-        mail_log.warning("not sent: the address or a header cannot be used (to %r)", to)
-        return False
-    return True
-
-
-def _email_after_commit(subject: str, body: str, to: str) -> None:
-    if to:
-        transaction.on_commit(lambda: send_plain_mail(subject, body, to))
-
-
 def _notify_supervisor(entry: Entry) -> None:
     supervisor = entry.supervisor
-    _email_after_commit(
+    email_on_commit(
         f"Precept: {entry.trainee.display_name} submitted an entry for your sign-off",
         f"{entry.trainee.display_name} submitted {entry.procedure} "
         f"({entry.performed_on:%d %b %Y}) for your sign-off.\n\n{_link(entry)}\n",
@@ -319,7 +297,7 @@ def entry_return(
             entry.save(update_fields=["status", "updated_at"])
             _record(entry, supervisor, EntryEvent.Action.RETURNED, Entry.Status.SUBMITTED, comment)
             trainee = entry.trainee
-            _email_after_commit(
+            email_on_commit(
                 "Precept: an entry was returned to you",
                 f"{supervisor.display_name} returned your {entry.procedure} "
                 f"({entry.performed_on:%d %b %Y}):\n\n{comment}\n\n{_link(entry)}\n",

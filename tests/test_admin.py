@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from procedures.models import SignatureCheck
 from tests.factories import PASSWORD, EntryFactory
@@ -15,6 +16,11 @@ def admin_client_with_data(client, admin, alice, bob, diana):
     entry = EntryFactory(trainee=alice)
     SignatureCheck.objects.create(entry=entry, revision=1, found_at=timezone.now())
     Group.objects.create(name="Coordinators")
+    DBTaskResult.objects.create(  # a queued email (procedures.mail)
+        task_path="procedures.mail.send_email",
+        args_kwargs={"args": [], "kwargs": {"subject": "Hi", "body": "", "to": "a@example.org"}},
+        backend_name="default",
+    )
     # A failed and a successful sign-in, so django-axes' logs have rows.
     client.post(reverse("login"), {"username": "bob", "password": "wrong"})
     client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
@@ -32,9 +38,12 @@ def test_admin_changelist_search_and_add_render(admin_client_with_data, model):
     assert admin_client_with_data.get(changelist).status_code == 200
     assert admin_client_with_data.get(changelist, {"q": "lumbar"}).status_code == 200
     add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
-    # django-axes' logs are read-only in the admin, entries are logged by their trainees
-    # only, and signature findings are made by the checks: no add page.
-    read_only = opts.app_label == "axes" or model.__name__ in ("Entry", "SignatureCheck")
+    # django-axes' logs and the task queue are read-only in the admin, entries are logged by
+    # their trainees only, and signature findings are made by the checks: no add page.
+    read_only = opts.app_label in ("axes", "django_tasks_database") or model.__name__ in (
+        "Entry",
+        "SignatureCheck",
+    )
     assert admin_client_with_data.get(add).status_code == (403 if read_only else 200)
 
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.validators import one_line
-from procedures import services
+from procedures.mail import send_plain_mail
 from procedures.models import Entry
 from tests.factories import UserFactory
 from tests.procedures.test_entry_validation import CREATE_URL, entry_data
@@ -165,7 +165,7 @@ def test_an_unusable_address_skips_the_mail_not_the_return(
 
 
 def test_send_plain_mail_refuses_nothing_it_can_send(smtp_like):
-    assert services.send_plain_mail("Line one\nLine two", "Body\nwith lines", "a@example.org")
+    assert send_plain_mail("Line one\nLine two", "Body\nwith lines", "a@example.org")
     (mail,) = smtp_like
     assert (mail.subject, mail.body) == ("Line one Line two", "Body\nwith lines")
 

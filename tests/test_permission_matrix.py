@@ -5,7 +5,7 @@ fails, so a new view cannot be added without saying who may do what with it.
 
 The rules (DESIGN §5 Access; STYLE §5, §10, §12):
 - everything needs a login: an anonymous visitor is sent to the sign-in page (the sign-in
-  page and the favicon are public);
+  page, the favicon and the health check are public);
 - what a user may not see answers 404, never revealing that it exists;
 - what a user may see but not act on answers 403;
 - state changes are POST only: a GET on a POST-only URL answers 405;
@@ -37,6 +37,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from curriculum.models import ObservedAssessment
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature, SignatureCheck
@@ -196,6 +197,8 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "logout": Rule(get=signed_in(NOT_ALLOWED), post=signed_in(redirect("login"))),
     "favicon.ico": Rule(get=public(Expect(301, "@favicon")), post=public(Expect(301, "@favicon"))),
+    # For load balancers: public, GET and HEAD only (config.health).
+    "healthz": Rule(get=public(OK), post=public(NOT_ALLOWED)),
     # --- procedures ---
     "procedures:entry_list": OWN_PAGE,
     "procedures:entry_create": OWN_PAGE,  # an empty POST: the form with its errors
@@ -388,6 +391,12 @@ for _method in METHODS:
     # Signature findings are made by the checks, and kept: only marked resolved.
     STAFF_ADMIN_ANSWERS["admin:procedures_signaturecheck_add", _method] = FORBIDDEN
     STAFF_ADMIN_ANSWERS["admin:procedures_signaturecheck_delete", _method] = FORBIDDEN
+    # Queued tasks (email) are django-tasks-db's record of the worker's work: read-only.
+    for _page in ("add", "delete"):
+        STAFF_ADMIN_ANSWERS[f"admin:django_tasks_database_dbtaskresult_{_page}", _method] = (
+            FORBIDDEN
+        )
+STAFF_ADMIN_ANSWERS["admin:django_tasks_database_dbtaskresult_change", "POST"] = FORBIDDEN
 
 
 def admin_users(url: Url) -> tuple[str, ...]:
@@ -515,6 +524,12 @@ class World:
         if model is SignatureCheck:
             entry = self.entry("submitted")
             return model.objects.create(entry=entry, revision=1, found_at=timezone.now())
+        if model is DBTaskResult:  # a queued email (procedures.mail)
+            return model.objects.create(
+                task_path="procedures.mail.send_email",
+                args_kwargs={"args": [], "kwargs": {"subject": "Hi", "body": "", "to": "a@b.c"}},
+                backend_name="default",
+            )
         if app_label == "axes":
             extra = {
                 "accessattempt": {"get_data": "", "post_data": "", "failures_since_start": 1},

@@ -15,11 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _start_django(**env) -> subprocess.CompletedProcess:
+    """Start Django in a fresh process with `env`, debug off unless it says otherwise
+    (explicitly: the settings also read a developer's .env, which says DJANGO_DEBUG=1)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0", **env},
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,4 +1,5 @@
-"""The demo-data command: DEBUG only, idempotent, and gives every page something real."""
+"""The demo-data command: DEBUG only, idempotent, and gives every page something real.
+Its `admin` (a superuser with the published password) exists only with DEBUG on."""
 
 import io
 
@@ -15,7 +16,7 @@ def test_refuses_without_debug(program, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("load_demo", stdout=io.StringIO())
-    assert not get_user_model().objects.filter(username="trainee").exists()
+    assert not get_user_model().objects.filter(username__in=["trainee", "admin"]).exists()
 
 
 def test_creates_the_demo_accounts_and_a_logbook_once(program, settings):
@@ -23,8 +24,10 @@ def test_creates_the_demo_accounts_and_a_logbook_once(program, settings):
     call_command("load_demo", stdout=io.StringIO())
     User = get_user_model()
     users = {u.username: u for u in User.objects.all()}
-    for name in ("trainee", "trainee2", "supervisor", "supervisor2", "director"):
+    for name in ("trainee", "trainee2", "supervisor", "supervisor2", "director", "admin"):
         assert users[name].check_password("precept-demo")
+    assert users["admin"].is_staff and users["admin"].is_superuser
+    assert not [u for u in users.values() if u.is_staff and u.username != "admin"]
     trainee_enrollment = Enrollment.objects.get(trainee=users["trainee"])
     assert list(trainee_enrollment.supervisors.all()) == [users["supervisor"]]
     assert list(Enrollment.objects.get(trainee=users["trainee2"]).supervisors.all()) == [

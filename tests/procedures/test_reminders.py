@@ -48,7 +48,7 @@ def test_reminds_only_supervisors_over_the_thresholds(alice, bob, charlie, dave,
     bob_mail = next(m for m in mailoutbox if m.to == ["bob@example.org"])
     assert "26 entries waiting" in bob_mail.subject
     assert "/entries/sign-off/" in bob_mail.body
-    assert "Reminders sent: 2." in output
+    assert "Reminders queued: 2." in output
 
 
 def test_dry_run_sends_nothing(alice, bob, mailoutbox):

@@ -1,6 +1,7 @@
 """Create the demo accounts and a realistic logbook, for development and demos only.
 
-Refuses to run unless DEBUG is on: the demo accounts share a published password.
+Refuses to run unless DEBUG is on: the demo accounts share a published password, and one
+of them, `admin`, is a superuser (the Django admin, for a newcomer to look around).
 Idempotent: accounts, the enrollment and the program's director are ensured on every run;
 entries are created only for a demo trainee who has none, so re-running `make run` on the
 same checkout changes nothing. Needs the curriculum (`load_curriculum`) first.
@@ -30,7 +31,10 @@ ACCOUNTS = [
     ("supervisor", "Dr", "Sarah", "Chen"),
     ("supervisor2", "Dr", "Miguel", "Santos"),
     ("director", "Prof", "Priya", "Natarajan"),
+    ("admin", "", "Demo", "Administrator"),
 ]
+# Staff and superuser: everything in the Django admin. Never made with DEBUG off (handle()).
+ADMINS = {"admin"}
 
 # (procedure slug, guidance, role, levels to pick from, injectate slugs, how many)
 TRAINEE_PLAN = [
@@ -63,7 +67,10 @@ SIDES = {"lumbar-ilesi": ["midline"], "msk-ultrasound-exam": ["left", "right", "
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts (password precept-demo) and a demo logbook. DEBUG only."
+    help = (
+        "Create demo accounts (password precept-demo; `admin` is a superuser) and a demo "
+        "logbook. DEBUG only."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -76,8 +83,12 @@ class Command(BaseCommand):
         except Program.DoesNotExist as exc:
             raise CommandError("Load the curriculum first: manage.py load_curriculum") from exc
         # The demo's decisions go through the real services, which mail the trainee on a
-        # return: nobody is waiting for those messages.
-        quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        # return: nobody is waiting for those messages, so they are sent at once, to nowhere
+        # (not queued for a worker to send later).
+        quiet = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        )
         with quiet, transaction.atomic():
             users = self._ensure_accounts()
             self._ensure_program_roles(program, users)
@@ -103,6 +114,8 @@ class Command(BaseCommand):
                     "first_name": first,
                     "last_name": last,
                     "email": f"{username}@example.org",
+                    "is_staff": username in ADMINS,
+                    "is_superuser": username in ADMINS,
                 },
             )
             if created:

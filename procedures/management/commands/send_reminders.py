@@ -3,6 +3,8 @@
 Run daily (cron). A supervisor gets one email when more than PRECEPT_REMINDER_WAITING
 entries (default 25) wait for them, or any has waited longer than PRECEPT_REMINDER_DAYS
 (default 30). Two queries whatever the number of supervisors; `--dry-run` sends nothing.
+The emails are queued as tasks (procedures.mail), so a mail server that is down when
+cron runs delays them instead of losing them; the worker sends them.
 """
 
 from datetime import timedelta
@@ -14,8 +16,8 @@ from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures.mail import send_email, usable_address
 from procedures.models import Entry
-from procedures.services import send_plain_mail
 
 
 def supervisors_to_remind(now=None) -> list[dict]:
@@ -43,7 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool = False, **options):
         now = timezone.now()
         queue_url = settings.PRECEPT_BASE_URL + reverse("procedures:signoff_queue")
-        sent = 0
+        queued = 0
         for row in supervisors_to_remind(now):
             supervisor, waiting = row["supervisor"], row["waiting"]
             days = (now - row["oldest"]).days
@@ -51,19 +53,20 @@ class Command(BaseCommand):
             if not supervisor.email:
                 self.stderr.write(f"{line}: no email address, skipped")
                 continue
+            # One bad address never stops the reminders of the others.
+            if not usable_address(supervisor.email):
+                self.stderr.write(f"{line}: the address cannot be used, skipped")
+                continue
             if not dry_run:
-                # One bad address never stops the reminders of the others.
-                if not send_plain_mail(
-                    f"Precept: {waiting} entr{'y' if waiting == 1 else 'ies'} waiting for your sign-off",
-                    f"Dear {supervisor.display_name},\n\n{waiting} logbook "
+                send_email.enqueue(
+                    subject=f"Precept: {waiting} entr{'y' if waiting == 1 else 'ies'} "
+                    "waiting for your sign-off",
+                    body=f"Dear {supervisor.display_name},\n\n{waiting} logbook "
                     f"entr{'y is' if waiting == 1 else 'ies are'} waiting for your sign-off; "
                     f"the oldest was submitted {days} days ago.\n\n{queue_url}\n",
-                    supervisor.email,
-                    fail_silently=False,
-                ):
-                    self.stderr.write(f"{line}: the address cannot be used, skipped")
-                    continue
-                sent += 1
+                    to=supervisor.email,
+                )
+                queued += 1
             if options["verbosity"] >= 1:
                 self.stdout.write(f"{line}{' (dry run)' if dry_run else ''}")
-        self.stdout.write(self.style.SUCCESS(f"Reminders sent: {sent}."))
+        self.stdout.write(self.style.SUCCESS(f"Reminders queued: {queued}."))
