@@ -150,7 +150,7 @@ def test_make_test_installs_the_tools(clone):
     [
         ("lint", "check --deploy"),
         ("test", "collectstatic"),
-        ("test", "/pytest"),
+        ("test", ".venv/bin/pytest"),
         ("bench", "manage.py benchmark"),
         ("load", "loadtest/run.sh"),
     ],
