@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make load: Precept under gunicorn (2 workers) on 127.0.0.1, PostgreSQL, 50 simulated
-# users for LOAD_SECONDS (60) seconds; then the exactly-once check. Loopback only.
+# make load: Precept under gunicorn on 127.0.0.1 (LOAD_WORKERS, 4 as in README's Deploying:
+# with 2, one password check held half the server), PostgreSQL, 50 simulated users for
+# LOAD_SECONDS (60) seconds; then the exactly-once check. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH=$PWD
@@ -35,7 +36,7 @@ export DJANGO_ALLOWED_HOSTS=127.0.0.1 DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE
 $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py collectstatic --noinput -v0
 $BIN/python loadtest/prepare.py
-$BIN/gunicorn config.wsgi --bind 127.0.0.1:8001 --workers 2 --no-control-socket \
+$BIN/gunicorn config.wsgi --bind 127.0.0.1:8001 --workers ${LOAD_WORKERS:-4} --no-control-socket \
   --access-logfile /dev/null --error-logfile "$PGDIR/gunicorn.log" &
 GUNICORN_PID=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:8001/accounts/login/ && break; sleep 0.2; done
@@ -47,5 +48,5 @@ $BIN/locust -f loadtest/locustfile.py --headless --users 50 --spawn-rate 10 \
 grep -v "^\[" "$PGDIR/locust.log" || true
 echo
 echo "Per page: requests, failures, median ms, 95th percentile ms, requests/s"
-awk -F, 'NR > 1 { printf "  %-18s %6s %4s %6s %6s %7.1f\n", $2, $3, $4, $5, $17, $10 }' "$PGDIR/load_stats.csv"
+awk -F, 'NR > 1 { printf "  %-36s %6s %4s %6s %6s %7.1f\n", $2, $3, $4, $5, $17, $10 }' "$PGDIR/load_stats.csv"
 exit "$status"
