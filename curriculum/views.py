@@ -207,12 +207,14 @@ def cohort_scope(request: HttpRequest) -> CohortScope:
         .select_related("trainee")
         .only("program", "trainee", "start_date", *[f"trainee__{name}" for name in PERSON])
     )
+    # A subquery, not a join: no DISTINCT over the program's enrollments, only the names.
+    on_roster = Enrollment.supervisors.through.objects.filter(
+        enrollment__program=program, enrollment__active=True
+    ).values("user_id")
     supervisors = list(
         get_user_model()
-        .objects.filter(
-            supervised_enrollments__program=program, supervised_enrollments__active=True
-        )
-        .distinct()
+        .objects.filter(pk__in=on_roster)
+        .only(*PERSON)
         .order_by("last_name", "first_name", "username")
     )
     supervisor_param = request.GET.get("supervisor", "")
