@@ -1,6 +1,7 @@
 """factory_boy factories: volume and unimportant fields. Needs the loaded catalogue."""
 
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
@@ -50,3 +51,19 @@ class EntryFactory(factory.django.DjangoModelFactory):
     fluoro_time_s = Decimal("32.5")
     dap = Decimal("410.00")
     status = Entry.Status.DRAFT
+
+
+def waiting_entries(trainee, supervisor, count: int, days_ago: float = 1) -> list[Entry]:
+    """`count` entries of `trainee` submitted to `supervisor` `days_ago` days ago, in bulk."""
+    submitted_at = timezone.now() - timedelta(days=days_ago)
+    return Entry.objects.bulk_create(
+        [
+            EntryFactory.build(
+                trainee=trainee,
+                supervisor=supervisor,
+                status=Entry.Status.SUBMITTED,
+                submitted_at=submitted_at,
+            )
+            for _ in range(count)
+        ]
+    )

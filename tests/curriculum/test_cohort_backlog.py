@@ -1,8 +1,6 @@
 """Cohort's backlog (procedures.backlog): what waits too long and what was returned, read a
 bounded amount at a time, whatever the size of the program."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,22 +9,11 @@ from procedures.backlog import COUNT_CAP, CappedCount, waiting_by_supervisor
 from procedures.models import Entry
 from programs.access import supervisors_ever
 from programs.models import Enrollment
-from tests.factories import EntryFactory, UserFactory
+from tests.factories import EntryFactory, UserFactory, waiting_entries
 
 
 def waiting(trainee, supervisor, n, days_ago):
-    at = timezone.now() - timedelta(days=days_ago)
-    Entry.objects.bulk_create(
-        [
-            EntryFactory.build(
-                trainee=trainee,
-                supervisor=supervisor,
-                status=Entry.Status.SUBMITTED,
-                submitted_at=at,
-            )
-            for _ in range(n)
-        ]
-    )
+    waiting_entries(trainee, supervisor, n, days_ago)
 
 
 def returned(trainee, supervisor, n):

@@ -1,30 +1,13 @@
 """send_reminders: more than 25 waiting, or any waiting over 30 days, gets one email."""
 
 import io
-from datetime import timedelta
 
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from procedures.models import Entry
-from tests.factories import EntryFactory, UserFactory
-
-
-def _waiting(trainee, supervisor, count, days_ago=1):
-    submitted_at = timezone.now() - timedelta(days=days_ago)
-    return Entry.objects.bulk_create(
-        [
-            EntryFactory.build(
-                trainee=trainee,
-                supervisor=supervisor,
-                status=Entry.Status.SUBMITTED,
-                submitted_at=submitted_at,
-            )
-            for _ in range(count)
-        ]
-    )
+from tests.factories import UserFactory, waiting_entries
 
 
 def _run(*args) -> str:
@@ -38,9 +21,9 @@ def test_reminds_only_supervisors_over_the_thresholds(alice, bob, charlie, dave,
     bob.save()
     dave.save()
     quiet = UserFactory(email="quiet@example.org")
-    _waiting(alice, bob, 26)  # more than 25 waiting
-    _waiting(charlie, dave, 1, days_ago=31)  # one waiting over 30 days
-    _waiting(charlie, quiet, 25, days_ago=29)  # neither
+    waiting_entries(alice, bob, 26)  # more than 25 waiting
+    waiting_entries(charlie, dave, 1, days_ago=31)  # one waiting over 30 days
+    waiting_entries(charlie, quiet, 25, days_ago=29)  # neither
 
     output = _run()
 
@@ -54,7 +37,7 @@ def test_reminds_only_supervisors_over_the_thresholds(alice, bob, charlie, dave,
 def test_dry_run_sends_nothing(alice, bob, mailoutbox):
     bob.email = "bob@example.org"
     bob.save()
-    _waiting(alice, bob, 1, days_ago=40)
+    waiting_entries(alice, bob, 1, days_ago=40)
     output = _run("--dry-run")
     assert mailoutbox == []
     assert "bob: 1 waiting, oldest 40 days (dry run)" in output
@@ -64,7 +47,7 @@ def test_queries_do_not_grow_with_the_number_of_supervisors(alice, mailoutbox):
     def queries_for(n_supervisors):
         Entry.objects.all().delete()
         for _ in range(n_supervisors):
-            _waiting(alice, UserFactory(email="s@example.org"), 1, days_ago=45)
+            waiting_entries(alice, UserFactory(email="s@example.org"), 1, days_ago=45)
         with CaptureQueriesContext(connection) as ctx:
             _run()
         return len(ctx.captured_queries)
