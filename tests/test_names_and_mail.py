@@ -15,9 +15,8 @@ from django.urls import reverse
 from accounts.validators import one_line
 from procedures.mail import send_plain_mail
 from procedures.models import Entry
-from tests.factories import UserFactory
+from tests.factories import UserFactory, waiting_entries
 from tests.procedures.test_entry_validation import CREATE_URL, entry_data
-from tests.procedures.test_reminders import _waiting
 from tests.procedures.test_signoff import submitted_entry
 
 BAD = {
@@ -177,8 +176,8 @@ def test_reminders_skip_an_unusable_address_and_remind_the_others(
     bob.save()
     dave.email = "dave@example.org"
     dave.save()
-    _waiting(alice, bob, 26)
-    _waiting(charlie, dave, 26)
+    waiting_entries(alice, bob, 26)
+    waiting_entries(charlie, dave, 26)
     err = io.StringIO()
     call_command("send_reminders", stdout=io.StringIO(), stderr=err)
     assert [m.to for m in smtp_like] == [["dave@example.org"]]

@@ -24,9 +24,8 @@ from django_tasks_db.models import DBTaskResult
 from procedures import services
 from procedures.mail import RETRY_MINUTES, send_email
 from procedures.models import Entry
-from tests.factories import EntryFactory
+from tests.factories import EntryFactory, waiting_entries
 from tests.procedures.test_entry_validation import CREATE_URL, entry_data
-from tests.procedures.test_reminders import _waiting
 
 DOWN = "tests.procedures.test_mail_queue.DownBackend"
 WORKING = "django.core.mail.backends.locmem.EmailBackend"
@@ -175,7 +174,7 @@ def test_without_a_worker_a_mail_server_that_is_down_is_logged_not_an_error_page
 
 
 def test_reminders_are_queued_for_the_worker(alice, bob, emails, database_queue, mailoutbox):
-    _waiting(alice, bob, 26)
+    waiting_entries(alice, bob, 26)
     out = io.StringIO()
     call_command("send_reminders", stdout=out, stderr=io.StringIO())
     assert "Reminders queued: 1." in out.getvalue()
