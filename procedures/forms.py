@@ -88,7 +88,7 @@ class EntryForm(forms.ModelForm):
             "notes": "Notes",
         }
         help_texts = {
-            "levels": "For example L4–L5, or L4–L5, L5–S1.",
+            "levels": "For example L4–L5 or L4-5; several: L4-5, L5-S1.",
             "notes": "Never a patient name, record number or birth date.",
             "pain_relief_pct": "For diagnostic blocks.",
         }

@@ -457,7 +457,8 @@ def test_parse_levels_accepts_and_normalises(text, region, expected):
     [
         ("", "lumbar"),
         (" , ", "lumbar"),
-        ("L4 L5", "lumbar"),
+        # "L4 L5" is accepted since issue 10: a space may stand for the dash of a segment.
+        ("L4 L5 S1", "lumbar"),
         ("L4-L6", "lumbar"),
         ("L3-L5", "lumbar"),
         ("L5-L4", "lumbar"),
@@ -524,3 +525,43 @@ def test_find_identifier_flags_record_numbers_and_full_dates(text):
 )
 def test_find_identifier_lets_clinical_notes_through(text):
     assert find_identifier(text) is None
+
+
+@pytest.mark.parametrize(
+    ("procedure", "written", "stored"),
+    [
+        ("lumbar-tfesi", "L4-5", "L4–L5"),
+        ("lumbar-tfesi", "L4/5", "L4–L5"),
+        ("lumbar-tfesi", "L4–5", "L4–L5"),
+        ("lumbar-tfesi", "l4 - 5", "L4–L5"),
+        ("lumbar-tfesi", "L4 L5", "L4–L5"),
+        ("lumbar-tfesi", "L5/S1", "L5–S1"),
+        ("lumbar-tfesi", "L3-4 and L4-5", "L3–L4, L4–L5"),
+        ("lumbar-tfesi", "L3-4, L4-5; L5-S1", "L3–L4, L4–L5, L5–S1"),
+        ("lumbar-tfesi", "Ｌ４－５", "L4–L5"),  # full-width, from a phone keyboard
+        ("lumbar-tfesi", "L4\u00a0\u2212\u00a05", "L4–L5"),  # non-breaking spaces, minus sign
+        ("cervical-tfesi", "C5-6", "C5–C6"),
+        ("thoracic-mbb", "T12-L1", "T12–L1"),
+    ],
+)
+def test_levels_in_clinical_shorthand_are_stored_canonically(
+    logged_in, bob, procedure, written, stored
+):
+    """Issue 10: the way clinicians write levels is accepted, and stored one way."""
+    response = logged_in.post(CREATE_URL, entry_data(bob, procedure=procedure, levels=written))
+    assert response.status_code == 302
+    assert Entry.objects.get().levels == stored
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("L5-1", "L5–L1 is not a pair of adjacent levels"),  # S1 must be named
+        ("L4-6", "L6 is not a vertebral level"),
+        ("L4 L5 L6", "is not a vertebral level. Write levels like L4, L4–L5 or L4-5"),
+        ("L4-5 and L4/5", "listed twice"),
+    ],
+)
+def test_shorthand_that_names_no_real_segment_is_refused(logged_in, bob, written, message):
+    response = logged_in.post(CREATE_URL, entry_data(bob, levels=written))
+    assert_refused(response, "levels", written, message)
