@@ -68,3 +68,31 @@ def test_bad_input_is_refused_on_the_field_and_kept(transactional_db, phone, ali
     assert phone.get_by_label("Notes").input_value() == "MRN 12345678 tolerated well"
     assert not Entry.objects.exists()
     screenshot(phone, "entry-form-errors-390")
+
+
+@pytest.mark.parametrize(
+    ("procedure", "written", "stored"),
+    [
+        ("Lumbar transforaminal epidural", "L4-5", "L4–L5"),
+        ("Lumbar transforaminal epidural", "L4/5 and L5/S1", "L4–L5, L5–S1"),
+        ("Cervical transforaminal epidural", "C5-6", "C5–C6"),
+    ],
+)
+def test_levels_typed_in_shorthand_are_kept_canonically(
+    transactional_db, phone, alice, bob, procedure, written, stored
+):
+    """Issue 10: levels as clinicians write them, on a 390 px phone."""
+    sign_in(phone, "alice", PASSWORD)
+    phone.goto("/entries/new/")
+    phone.get_by_label("Procedure").select_option(label=procedure)
+    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
+    phone.get_by_label("Side").select_option(label="Right")
+    phone.get_by_label("Levels").fill(written)
+    phone.get_by_label("Purpose").select_option(label="Therapeutic")
+    phone.get_by_label("Your role").select_option(label="Performed with supervisor present")
+    phone.get_by_label("Supervisor").select_option(label="Bob Baker")
+    phone.get_by_role("button", name="Save draft").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Saved as draft.").is_visible()
+    assert Entry.objects.get(trainee=alice).levels == stored
+    assert phone.get_by_text(stored).first.is_visible()
