@@ -56,8 +56,9 @@ def test_backlogs_past_the_cap_read_100_plus_and_up_to_it_exactly(
     assert rows[dave]["days"] == 45
     # The longest backlog first.
     assert [row["supervisor"] for row in response.context["overdue"]] == [bob, dave]
-    assert b"100+ waiting, oldest 40 days" in response.content
-    assert b"100 waiting, oldest 45 days" in response.content
+    # The words say what is counted: not everything waiting, only what waits over 30 days.
+    assert b"100+ waiting over 30 days (the oldest 40 days)" in response.content
+    assert b"100 waiting over 30 days (the oldest 45 days)" in response.content
 
 
 def test_returned_entries_are_counted_up_to_the_cap(client, alice, bob, charlie, dave, diana):
