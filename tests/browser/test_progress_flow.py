@@ -74,5 +74,8 @@ def test_a_sign_off_moves_the_progress_bar_by_one(
         tab.goto("/cohort/")
         row = tab.get_by_role("row").filter(has_text="Alice Adams")
         assert row.is_visible()
+        # Issue 10: the Overall column is on screen at phone width too, not scrolled away.
+        overall = tab.get_by_role("columnheader", name="Overall").bounding_box()
+        assert overall["x"] + overall["width"] <= width
         screenshot(tab, f"cohort-{width}")
         director.close()
