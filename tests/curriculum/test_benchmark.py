@@ -1,5 +1,8 @@
 """The benchmark at a tiny size: it builds valid data and times every row it promises."""
 
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test.utils import override_settings
 
 from curriculum.benchmark import build_dataset, find_dataset, format_timings, time_pages
@@ -34,3 +37,13 @@ def test_a_kept_benchmark_database_is_found_again(db):
         built.director,
         built.entries,
     )
+
+
+@pytest.mark.parametrize("option", ["keep", "reuse"])
+def test_the_benchmark_never_builds_into_or_times_the_applications_database(db, option):
+    """--keep drops the database it names and --reuse signs entries off in it: naming the
+    database the app runs on is refused before anything is touched."""
+    before = Entry.objects.count()
+    with pytest.raises(CommandError, match="the application's own database"):
+        call_command("benchmark", **{option: connection.settings_dict["NAME"]})
+    assert Entry.objects.count() == before

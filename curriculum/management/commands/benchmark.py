@@ -49,6 +49,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         settings_dict = connection.settings_dict
         old_name = settings_dict["NAME"]
+        self._not_the_application_database(keep or reuse)
         with tempfile.TemporaryDirectory() as tmp:
             if reuse:
                 self._use(reuse)
@@ -100,10 +101,24 @@ class Command(BaseCommand):
         self.stdout.write(f"Built {data.entries:,} entries in {built:.0f} s. Timing pages…")
         return data
 
+    def _not_the_application_database(self, name: str | None) -> None:
+        """--keep drops and rebuilds the database it names, --reuse writes sign-offs into it:
+        never the one DATABASE_URL names (a SQLite file by any spelling of its path)."""
+        if not name:
+            return
+        own = connection.settings_dict["NAME"]
+        same = (
+            Path(name).resolve() == Path(own).resolve()
+            if connection.vendor == "sqlite"
+            else name == own
+        )
+        if same:
+            raise CommandError(
+                f"{name} is the application's own database; name another for the benchmark."
+            )
+
     def _use(self, name: str) -> None:
-        """Point the connection at a kept benchmark database, never at DATABASE_URL's."""
-        if name == connection.settings_dict["NAME"]:
-            raise CommandError("--reuse names the application's own database.")
+        """Point the connection at a kept benchmark database."""
         if connection.vendor == "sqlite" and not Path(name).is_file():
             raise CommandError(f"No benchmark database at {name}.")
         connection.close()
