@@ -78,6 +78,29 @@ def sign_in(tab, username: str, password: str) -> None:
     tab.wait_for_load_state()
 
 
+def fill_entry(
+    tab,
+    *,
+    procedure: str = "Lumbar transforaminal epidural",
+    guidance: str = "Fluoroscopy",
+    side: str = "Right",
+    levels: str = "L4-L5",
+    purpose: str = "Therapeutic",
+    role: str = "Performed with supervisor present",
+    supervisor: str | None = "Bob Baker",
+) -> None:
+    """Fill the entry form's main fields as a trainee does, in the order the form asks
+    (the procedure first: it decides which fields apply). `supervisor=None` leaves it."""
+    tab.get_by_label("Procedure").select_option(label=procedure)
+    tab.get_by_label("Guidance").select_option(label=guidance)
+    tab.get_by_label("Side").select_option(label=side)
+    tab.get_by_label("Levels").fill(levels)
+    tab.get_by_label("Purpose").select_option(label=purpose)
+    tab.get_by_label("Your role").select_option(label=role)
+    if supervisor is not None:
+        tab.get_by_label("Supervisor").select_option(label=supervisor)
+
+
 def screenshot(tab, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from procedures.models import Entry
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import fill_entry, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -21,13 +21,7 @@ def _refuse(*args, **kwargs):
 def test_an_outage_loses_nothing_the_trainee_typed(transactional_db, phone, alice, bob):
     sign_in(phone, "alice", PASSWORD)
     phone.goto("/entries/new/")
-    phone.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
-    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
-    phone.get_by_label("Side").select_option(label="Right")
-    phone.get_by_label("Levels").fill("L4-L5")
-    phone.get_by_label("Purpose").select_option(label="Therapeutic")
-    phone.get_by_label("Your role").select_option(label="Performed with supervisor present")
-    phone.get_by_label("Supervisor").select_option(label="Bob Baker")
+    fill_entry(phone)
     phone.get_by_label("Notes").fill("Typed during an outage")
 
     # Every query fails as a dropped server makes it fail, in every thread.

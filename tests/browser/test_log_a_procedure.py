@@ -3,7 +3,7 @@
 import pytest
 
 from procedures.models import Entry
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import fill_entry, screenshot, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -15,13 +15,7 @@ def test_trainee_logs_a_transforaminal_epidural_as_draft_then_submits(
     sign_in(phone, "alice", PASSWORD)
     phone.get_by_role("button", name="Toggle navigation").click()
     phone.get_by_role("navigation", name="Main").get_by_role("link", name="Log a procedure").click()
-    phone.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
-    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
-    phone.get_by_label("Side").select_option(label="Right")
-    phone.get_by_label("Levels").fill("l4-l5")
-    phone.get_by_label("Purpose").select_option(label="Therapeutic")
-    phone.get_by_label("Your role").select_option(label="Performed with supervisor present")
-    phone.get_by_label("Supervisor").select_option(label="Bob Baker")
+    fill_entry(phone, levels="l4-l5")
     phone.get_by_label("Fluoroscopy time (s)").fill("42.5")
     phone.get_by_label("Dose-area product (mGy·cm²)").fill("380")
     # Not a CT case: the dose-length product field is not offered.
@@ -53,12 +47,7 @@ def test_trainee_logs_a_transforaminal_epidural_as_draft_then_submits(
 def test_bad_input_is_refused_on_the_field_and_kept(transactional_db, phone, alice, bob):
     sign_in(phone, "alice", PASSWORD)
     phone.goto("/entries/new/")
-    phone.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
-    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
-    phone.get_by_label("Side").select_option(label="Left")
-    phone.get_by_label("Levels").fill("C5–C6")
-    phone.get_by_label("Purpose").select_option(label="Therapeutic")
-    phone.get_by_label("Your role").select_option(label="Assisted")
+    fill_entry(phone, side="Left", levels="C5–C6", role="Assisted", supervisor=None)
     phone.get_by_label("Notes").fill("MRN 12345678 tolerated well")
     phone.get_by_role("button", name="Save draft").click()
     phone.wait_for_load_state()
@@ -84,13 +73,7 @@ def test_levels_typed_in_shorthand_are_kept_canonically(
     """Issue 10: levels as clinicians write them, on a 390 px phone."""
     sign_in(phone, "alice", PASSWORD)
     phone.goto("/entries/new/")
-    phone.get_by_label("Procedure").select_option(label=procedure)
-    phone.get_by_label("Guidance").select_option(label="Fluoroscopy")
-    phone.get_by_label("Side").select_option(label="Right")
-    phone.get_by_label("Levels").fill(written)
-    phone.get_by_label("Purpose").select_option(label="Therapeutic")
-    phone.get_by_label("Your role").select_option(label="Performed with supervisor present")
-    phone.get_by_label("Supervisor").select_option(label="Bob Baker")
+    fill_entry(phone, procedure=procedure, levels=written)
     phone.get_by_role("button", name="Save draft").click()
     phone.wait_for_load_state()
     assert phone.get_by_text("Saved as draft.").is_visible()
