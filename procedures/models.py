@@ -165,6 +165,17 @@ class Autonomy(models.IntegerChoices):
     NOT_NEEDED = 5, "5 – “I did not need to be there”"
 
 
+# The anchors in a few words, for buttons on a phone (the queue's rating buttons); the
+# full anchor stays in their accessible description and on the entry page.
+AUTONOMY_SHORT = {
+    Autonomy.DID_IT: "Had to do it",
+    Autonomy.TALKED_THROUGH: "Talked through",
+    Autonomy.PROMPTED: "Prompted",
+    Autonomy.IN_ROOM: "In the room",
+    Autonomy.NOT_NEEDED: "Not needed",
+}
+
+
 # Plausibility bounds, shared by the form and the database constraints.
 MAX_FLUORO_SECONDS = 3600
 MAX_DAP = 100_000  # mGy·cm²; a long multi-level case is a few thousand

@@ -1,4 +1,10 @@
-"""Supervisor views: the Sign-off queue, Sign off, Return to trainee, Sign off selected."""
+"""Supervisor views: the Sign-off queue, Sign off, Return to trainee, Sign off selected.
+
+Each queue row carries its own Sign off and Return forms, so one entry is signed from the
+queue in at most three taps (a rating, the password when it is due, Sign off). The same
+views serve the entry page's forms; a refused form goes back to the page it came from
+(the queue sends `from=queue`), with what was chosen and typed kept.
+"""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -6,10 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from ..forms import ReturnForm, SignOffForm
-from ..models import Entry
+from ..models import AUTONOMY_SHORT, MAX_COMMENT, Autonomy, Entry
 from ..reauth import password_needed
 from ..services import (
     EntryAlreadyDecided,
@@ -40,10 +48,15 @@ def signoff_queue(request: HttpRequest) -> HttpResponse:
     return _render_queue(request, request.GET)
 
 
-def _render_queue(request, params, form=None, selected=frozenset()) -> HttpResponse:
+# The O-SCORE buttons of each queue row: (value, short words, the full anchor).
+RATINGS = [(value, AUTONOMY_SHORT[value], label) for value, label in Autonomy.choices]
+
+
+def _render_queue(request, params, form=None, selected=frozenset(), refused=None) -> HttpResponse:
     """The queue page, filtered and paged by `params` (the query string, or the hidden
-    fields of a refused "Sign off selected", which is shown again with its errors, what
-    was chosen and the entries still ticked)."""
+    fields of a refused form, which is shown again with its errors and what was chosen:
+    `form` a refused "Sign off selected" with the entries still ticked, `refused` a row's
+    own Sign off or Return as (entry id, "sign_off" or "return", the bound form))."""
     trainees = _my_trainees(request.user)
     waiting = Entry.objects.awaiting(request.user).select_related("trainee", "procedure")
     chosen = params.get("trainee", "")
@@ -52,13 +65,17 @@ def _render_queue(request, params, form=None, selected=frozenset()) -> HttpRespo
         waiting = waiting.filter(trainee=chosen_trainee)
     page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(params.get("page"))
     entries = list(page.object_list)
-    for entry in entries:  # what "Sign off selected" will check it signs
+    refused_pk, refused_action, refused_form = refused or (None, None, None)
+    for entry in entries:  # what a signature will check it signs
         entry.submission = submission_token(entry)
         entry.selected = entry.pk in selected
+        entry.refused = refused_action if entry.pk == refused_pk else None
+        entry.refused_form = refused_form if entry.pk == refused_pk else None
+    # The password field if signing the entries shown would need it now.
+    shown = {entry.trainee_id for entry in entries}
+    ask_password = bool(shown) and password_needed(request, shown)
     if form is None:
-        # The password field if signing the entries shown would need it now.
-        shown = {entry.trainee_id for entry in entries}
-        form = SignOffForm(ask_password=bool(shown) and password_needed(request, shown))
+        form = SignOffForm(ask_password=ask_password)
     return render(
         request,
         "procedures/signoff_queue.html",
@@ -69,8 +86,22 @@ def _render_queue(request, params, form=None, selected=frozenset()) -> HttpRespo
             "trainees": trainees,
             "chosen_trainee": chosen_trainee,
             "form": form,
+            "ask_password": ask_password,
+            "ratings": RATINGS,
+            "max_comment": MAX_COMMENT,
         },
     )
+
+
+def _queue_url(params) -> str:
+    """Back to the queue, filtered by the same trainee."""
+    url = reverse("procedures:signoff_queue")
+    trainee = params.get("trainee", "")
+    return f"{url}?{urlencode({'trainee': trainee})}" if _number(trainee) else url
+
+
+def _from_queue(request) -> bool:
+    return request.POST.get("from") == "queue"
 
 
 def _changed(request, entry) -> HttpResponse:
@@ -120,6 +151,8 @@ def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
         ask_password=password_needed(request, [entry.trainee_id]),
     )
     if not form.is_valid():
+        if _from_queue(request):
+            return _render_queue(request, request.POST, refused=(entry.pk, "sign_off", form))
         return render_entry_page(request, entry, sign_off_form=form)
     try:
         entry_sign_off(
@@ -134,7 +167,7 @@ def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
     except EntryChanged:
         return _changed(request, entry)
     messages.success(request, f"Signed off: {entry.procedure} for {entry.trainee.display_name}.")
-    return redirect("procedures:signoff_queue")
+    return redirect(_queue_url(request.POST))
 
 
 @require_POST
@@ -144,6 +177,8 @@ def entry_return_view(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = ReturnForm(request.POST)
     if not form.is_valid():
+        if _from_queue(request):
+            return _render_queue(request, request.POST, refused=(entry.pk, "return", form))
         return render_entry_page(request, entry, return_form=form)
     try:
         entry_return(
@@ -152,7 +187,7 @@ def entry_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     except EntryAlreadyDecided as exc:
         return _already_decided(request, entry, exc)
     messages.success(request, f"Returned to {entry.trainee.display_name} with your comment.")
-    return redirect("procedures:signoff_queue")
+    return redirect(_queue_url(request.POST))
 
 
 def _number(text: str) -> int | None:

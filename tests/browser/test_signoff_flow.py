@@ -117,26 +117,28 @@ def test_one_password_signs_off_the_selected_entries(
     tab = context.new_page()
     sign_in(tab, "bob", PASSWORD)
     tab.goto("/entries/sign-off/")
+    # The "Sign off selected" panel: its rating buttons are tapped by their words.
+    panel = tab.locator("#bulk-signoff")
     for entry in entries[:2]:
         tab.locator(f"#select-{entry.pk}").check()
-    tab.get_by_label("4 – “I needed to be in the room just in case”").check()
-    tab.get_by_label("Your password").fill("not-" + PASSWORD)
+    panel.get_by_text("In the room", exact=True).click()
+    panel.get_by_label("Your password").fill("not-" + PASSWORD)
     tab.get_by_role("button", name="Sign off selected").click()
 
     # A wrong password: nothing signed, the ticks and the rating kept.
     assert tab.get_by_text("Enter your password to sign: that is not your password.").is_visible()
     assert tab.locator(f"#select-{entries[0].pk}").is_checked()
     assert not tab.locator(f"#select-{entries[2].pk}").is_checked()
-    assert tab.get_by_label("4 – “I needed to be in the room just in case”").is_checked()
+    assert panel.get_by_label("4 – “I needed to be in the room just in case”").is_checked()
     assert Signature.objects.count() == 0
-    tab.get_by_label("Your password").fill(PASSWORD)
+    panel.get_by_label("Your password").fill(PASSWORD)
     tab.get_by_role("button", name="Sign off selected").click()
 
     assert tab.get_by_text("Signed off 2 entries.").is_visible()
     # Within the window: the last one signs without the password.
     assert tab.get_by_label("Your password").count() == 0
     tab.locator(f"#select-{entries[2].pk}").check()
-    tab.get_by_label("4 – “I needed to be in the room just in case”").check()
+    panel.get_by_text("In the room", exact=True).click()
     tab.get_by_role("button", name="Sign off selected").click()
     assert tab.get_by_text("Signed off 1 entry.").is_visible()
     context.close()
