@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.db import models, transaction
 
-from procedures.models import Entry, Injectate, Modality, ProcedureType, Side
+from procedures.models import Approach, Entry, Injectate, Modality, ProcedureType, Side
 from programs.models import Program
 
 from .models import Requirement, Stage
@@ -78,6 +78,10 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             "modalities": _check_choices(row["modalities"], Modality, where),
             "sides": _check_choices(row["sides"], Side, where),
             "needs_levels": bool(row.get("needs_levels", False)),
+            "levels_as": _check_choices(
+                [row.get("levels_as", "segments")], ProcedureType.LevelsAs, where
+            )[0],
+            "approaches": _check_choices(row.get("approaches", []), Approach, where),
             "active": True,
         }
         types[slug] = _sync(ProcedureType, {"slug": slug}, values, stats)

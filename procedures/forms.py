@@ -8,7 +8,16 @@ from django.utils import timezone
 from .fields import IdModelChoiceField, IdModelMultipleChoiceField
 from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
-from .models import MAX_COMMENT, Autonomy, Entry, Injectate, Modality, ProcedureType, Side
+from .models import (
+    MAX_COMMENT,
+    Approach,
+    Autonomy,
+    Entry,
+    Injectate,
+    Modality,
+    ProcedureType,
+    Side,
+)
 from .reauth import confirm_password
 
 User = get_user_model()
@@ -44,6 +53,38 @@ def supervisors_for(trainee):
     )
 
 
+# What a number field must look like, for the message that names it when what was typed
+# is not such a number (Django's own says "Ensure that there are no more than 5 digits").
+NUMBER_SHAPES = {
+    "fluoro_time_s": ("Fluoroscopy time", Entry.MAX_FLUORO_SECONDS, "seconds", 1),
+    "dap": ("Dose-area product", Entry.MAX_DAP, "mGy·cm²", 2),
+    "dlp": ("Dose-length product", Entry.MAX_DLP, "mGy·cm", 1),
+    "volume_ml": ("Injectate volume", Entry.MAX_VOLUME_ML, "ml", 1),
+    "pain_relief_pct": ("Pain relief", 100, "%", 0),
+}
+
+
+def number_message(name: str) -> str:
+    what, top, unit, places = NUMBER_SHAPES[name]
+    shape = (
+        "a whole number"
+        if places == 0
+        else f"a number with at most {places} decimal place{'s' if places > 1 else ''}"
+    )
+    return f"{what} must be {shape} from 0 to {top:,} {unit}."
+
+
+REQUIRED_MESSAGES = {
+    "performed_on": "Enter the date performed.",
+    "procedure": "Choose the procedure.",
+    "guidance": "Choose the guidance: how the needle was guided.",
+    "side": "Choose the side.",
+    "purpose": "Choose the purpose: diagnostic or therapeutic.",
+    "role": "Choose your role in this procedure.",
+    "complication": "Choose the complications (None if there were none).",
+}
+
+
 class EntryForm(forms.ModelForm):
     """Log or edit an entry. `submitting=True` adds the rules for Submit for sign-off."""
 
@@ -55,8 +96,10 @@ class EntryForm(forms.ModelForm):
             "guidance",
             "side",
             "levels",
+            "approach",
             "purpose",
             "injectates",
+            "volume_ml",
             "role",
             "supervisor",
             "fluoro_time_s",
@@ -74,8 +117,10 @@ class EntryForm(forms.ModelForm):
             "guidance": "Guidance",
             "side": "Side",
             "levels": "Levels",
+            "approach": "Approach",
             "purpose": "Purpose",
             "injectates": "Injectates",
+            "volume_ml": "Injectate volume (ml)",
             "role": "Your role",
             "supervisor": "Supervisor",
             "fluoro_time_s": "Fluoroscopy time (s)",
@@ -91,6 +136,7 @@ class EntryForm(forms.ModelForm):
             "levels": "For example L4–L5 or L4-5; several: L4-5, L5-S1.",
             "notes": "Never a patient name, record number or birth date.",
             "pain_relief_pct": "For diagnostic blocks.",
+            "volume_ml": "All injectates together, in ml.",
         }
         field_classes = {
             "procedure": IdModelChoiceField,
@@ -99,7 +145,13 @@ class EntryForm(forms.ModelForm):
         }
         widgets = {
             "performed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "injectates": forms.CheckboxSelectMultiple,
+            # Buttons, not selects: one tap each on a phone (templatetags/fields.py).
+            "guidance": forms.RadioSelect(attrs={"data-buttons": True}),
+            "side": forms.RadioSelect(attrs={"data-buttons": True}),
+            "approach": forms.RadioSelect(attrs={"data-buttons": True}),
+            "purpose": forms.RadioSelect(attrs={"data-buttons": True}),
+            "role": forms.RadioSelect(attrs={"data-buttons": True}),
+            "injectates": forms.CheckboxSelectMultiple(attrs={"data-buttons": True}),
             "levels": forms.TextInput(
                 attrs={"autocapitalize": "characters", "autocomplete": "off"}
             ),
@@ -107,6 +159,7 @@ class EntryForm(forms.ModelForm):
             "fluoro_time_s": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             "dap": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
             "dlp": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            "volume_ml": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             "pain_relief_pct": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
 
@@ -127,6 +180,12 @@ class EntryForm(forms.ModelForm):
         self.fields["supervisor"].queryset = supervisors_for(trainee)
         self.fields["supervisor"].empty_label = "Choose your supervisor"
         self.fields["supervisor"].help_text = "Needed to submit for sign-off."
+        if not self.is_bound and self.instance.pk is None and not self.initial.get("supervisor"):
+            # A new entry of a trainee with one supervisor: there is nobody else to choose.
+            # (Never on a saved entry: entry_submit_view checks what is stored.)
+            only = list(self.fields["supervisor"].queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                self.initial["supervisor"] = only[0]
         self.fields["supervisor"].error_messages["invalid_choice"] = (
             "Choose one of your own supervisors (you cannot supervise yourself)."
         )
@@ -134,20 +193,45 @@ class EntryForm(forms.ModelForm):
         self.fields["fluoro_time_s"].min_value = 0
         self.fields["dap"].min_value = 0
         self.fields["dlp"].min_value = 0
-        for name in ("fluoro_time_s", "dap", "dlp", "pain_relief_pct"):
+        for name in ("fluoro_time_s", "dap", "dlp", "pain_relief_pct", "volume_ml"):
             self.fields[name].widget.attrs["min"] = 0
+        self.fields["volume_ml"].widget.attrs["max"] = Entry.MAX_VOLUME_ML
         self.fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
         self.fields["pain_relief_pct"].widget.attrs["max"] = 100
         self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()
         limit_length(self.fields["notes"], "Notes")
-        # Blank choices first so nothing is pre-selected by accident on a phone.
-        for name in ("guidance", "side", "purpose", "role"):
+        for name in NUMBER_SHAPES:
+            for code in ("invalid", "max_digits", "max_decimal_places", "max_whole_digits"):
+                self.fields[name].error_messages[code] = number_message(name)
+        # Each required field says what it wants, not Django's "This field is required."
+        for name, message in REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
+        # Nothing is pre-selected by accident on a phone: no button chosen until tapped.
+        for name in ("guidance", "side", "approach", "purpose", "role"):
             field = self.fields[name]
-            field.choices = [("", "Choose…")] + [c for c in field.choices if c[0] != ""]
+            field.choices = [c for c in field.choices if c[0] != ""]
         for name in ("age_band", "sex"):
             field = self.fields[name]
             field.choices = [("", "Not recorded")] + [c for c in field.choices if c[0] != ""]
+
+    def group_procedures(self, first) -> None:
+        """The Procedure select in groups: the procedures in `first` (ids: the trainee's
+        recent and frequent ones, procedures.memory) at the top, then the rest by region."""
+        types = list(self.fields["procedure"].queryset)
+        by_pk = {t.pk: t for t in types}
+        self.first_procedures = [by_pk[pk] for pk in first if pk in by_pk]
+        groups = []
+        if self.first_procedures:
+            groups.append(
+                ("Your recent and frequent", [(t.pk, t.name) for t in self.first_procedures])
+            )
+        rest = [t for t in types if t not in self.first_procedures]
+        for region, label in ProcedureType.Region.choices:
+            names = sorted((t.name, t.pk) for t in rest if t.region == region)
+            if names:
+                groups.append((label, [(pk, name) for name, pk in names]))
+        self.fields["procedure"].widget.choices = [("", "Choose a procedure"), *groups]
 
     # --- single fields --------------------------------------------------------------------
 
@@ -158,6 +242,14 @@ class EntryForm(forms.ModelForm):
         if value < Entry.EARLIEST_DATE:
             raise forms.ValidationError(
                 f"The date performed must be between {Entry.EARLIEST_DATE.day} {Entry.EARLIEST_DATE:%B %Y} and today."
+            )
+        return value
+
+    def clean_volume_ml(self):
+        value = self.cleaned_data["volume_ml"]
+        if value is not None and not 0 <= value <= Entry.MAX_VOLUME_ML:
+            raise forms.ValidationError(
+                f"Injectate volume must be between 0 and {Entry.MAX_VOLUME_ML} ml."
             )
         return value
 
@@ -227,6 +319,16 @@ class EntryForm(forms.ModelForm):
                     "levels", f"{procedure} is not done at vertebral levels; leave Levels empty."
                 )
 
+        approach = data.get("approach")
+        if procedure and approach and approach not in procedure.approaches:
+            if procedure.approaches:
+                allowed = " or ".join(Approach(a).label for a in procedure.approaches)
+                self.add_error("approach", f"For {procedure} the approach is {allowed}.")
+            else:
+                self.add_error(
+                    "approach", f"{procedure} has no approach to record; leave it empty."
+                )
+
         if guidance:
             if guidance != Modality.FLUOROSCOPY:
                 for name in FLUORO_FIELDS:
@@ -252,7 +354,15 @@ class EntryForm(forms.ModelForm):
 def procedure_rules() -> dict:
     """What the entry form's script needs to show only the fields that apply."""
     return {
-        str(p.pk): {"modalities": p.modalities, "sides": p.sides, "levels": p.needs_levels}
+        str(p.pk): {
+            "modalities": p.modalities,
+            "sides": p.sides,
+            "levels": p.needs_levels,
+            "levelsAs": p.levels_as,
+            "region": p.region,
+            "approaches": p.approaches,
+            "slug": p.slug,  # searched with the name: "tfesi", "mbb", "rfa"
+        }
         for p in ProcedureType.objects.filter(active=True)
     }
 

@@ -36,8 +36,36 @@ class Side(models.TextChoices):
     NOT_APPLICABLE = "na", "Not applicable"
 
 
+class Approach(models.TextChoices):
+    """How the needle reaches the target, where a procedure has more than one accepted way.
+
+    From the Spine Intervention Society's Practice Guidelines for Spinal Diagnostic and
+    Treatment Procedures (2nd ed., 2013): lumbar transforaminal injections by the
+    subpedicular ("safe triangle"), retroneural or infraneural (Kambin's triangle)
+    approach; interlaminar epidurals midline or paramedian; cervical medial branches from
+    a lateral or a posterior approach. Glenohumeral joint injections from the front or the
+    back (anterior under fluoroscopy, posterior under ultrasound, as commonly taught).
+    The catalogue (curriculum/data) says which a procedure offers.
+    """
+
+    SUBPEDICULAR = "subpedicular", "Subpedicular (safe triangle)"
+    RETRONEURAL = "retroneural", "Retroneural"
+    INFRANEURAL = "infraneural", "Infraneural (Kambin’s triangle)"
+    MIDLINE = "midline", "Midline"
+    PARAMEDIAN = "paramedian", "Paramedian"
+    LATERAL = "lateral", "Lateral"
+    POSTERIOR = "posterior", "Posterior"
+    ANTERIOR = "anterior", "Anterior"
+
+
 class ProcedureType(TimeStampedModel):
     """One kind of procedure in the catalogue, with the rules an entry must follow."""
+
+    class LevelsAs(models.TextChoices):
+        # What the level picker offers: joints and interspaces are named by the segment
+        # (L4–L5), nerve roots, medial branches and the pars by the level (L5).
+        SEGMENTS = "segments", "Segments (L4–L5)"
+        LEVELS = "levels", "Single levels (L5)"
 
     class Category(models.TextChoices):
         SPINE = "spine", "Spine"
@@ -65,6 +93,15 @@ class ProcedureType(TimeStampedModel):
     modalities = models.JSONField(default=list, help_text="Guidance modalities allowed.")
     sides = models.JSONField(default=list, help_text="Sides allowed.")
     needs_levels = models.BooleanField(default=False, help_text="Entries must give levels.")
+    levels_as = models.CharField(
+        max_length=10,
+        choices=LevelsAs.choices,
+        default=LevelsAs.SEGMENTS,
+        help_text="What the entry form's level buttons offer.",
+    )
+    approaches = models.JSONField(
+        default=list, blank=True, help_text="Approaches an entry may name (none: not asked)."
+    )
     active = models.BooleanField(
         default=True,
         help_text="Untick to retire it: gone from new entries, kept on old ones and in counts.",
@@ -186,6 +223,9 @@ EARLIEST_DATE = datetime.date(1990, 1, 1)
 # report (or a script's megabytes) out of the record, the pages and the exports.
 MAX_NOTES = 2000
 MAX_COMMENT = 2000
+# Injectate volume: a joint or an epidural takes a few ml, a shoulder hydrodilatation up
+# to about 40; more than 100 ml is a typing slip.
+MAX_VOLUME_ML = 100
 
 
 def text_limit(field: str, limit: int, table: str, label: str) -> models.CheckConstraint:
@@ -244,6 +284,7 @@ class Entry(TimeStampedModel):
     MAX_DLP = MAX_DLP
     EARLIEST_DATE = EARLIEST_DATE
     MAX_NOTES = MAX_NOTES
+    MAX_VOLUME_ML = MAX_VOLUME_ML
 
     trainee = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="entries")
     supervisor = models.ForeignKey(
@@ -259,7 +300,11 @@ class Entry(TimeStampedModel):
     side = models.CharField(max_length=20, choices=Side.choices)
     levels = models.CharField(max_length=200, blank=True)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    approach = models.CharField(max_length=20, choices=Approach.choices, blank=True)
     injectates = models.ManyToManyField(Injectate, blank=True, related_name="entries")
+    volume_ml = models.DecimalField(
+        "injectate volume (ml)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
     role = models.PositiveSmallIntegerField("your role", choices=Role.choices)
     fluoro_time_s = models.DecimalField(
         "fluoroscopy time (s)", max_digits=5, decimal_places=1, null=True, blank=True
@@ -343,6 +388,15 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(guidance="ct") | Q(dlp__isnull=True),
                 name="procedures_entry_dlp_only_ct",
+            ),
+            models.CheckConstraint(
+                condition=Q(volume_ml__isnull=True)
+                | Q(volume_ml__gte=0, volume_ml__lte=MAX_VOLUME_ML),
+                name="procedures_entry_volume_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(approach="") | Q(approach__in=Approach.values),
+                name="procedures_entry_approach_valid",
             ),
             models.UniqueConstraint(
                 fields=["trainee", "form_key"],

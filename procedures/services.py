@@ -43,6 +43,10 @@ CONTENT_FIELDS = [
     "sex",
     "notes",
 ]
+# Fields added since signatures were first made: in the hash only when they hold a value,
+# so that every signature made before them still verifies, and setting or clearing one
+# later still breaks it.
+LATER_CONTENT_FIELDS = ["approach", "volume_ml"]
 
 
 class EntryAlreadyDecided(Exception):
@@ -87,6 +91,9 @@ def content_hash(entry: Entry, injectate_ids=None) -> str:
     Decimals are written with their field's places, as the database returns them, so an
     entry built in memory hashes like the same entry read back."""
     data = {name: _canonical(entry, name) for name in CONTENT_FIELDS}
+    for name in LATER_CONTENT_FIELDS:
+        if getattr(entry, name) not in (None, ""):
+            data[name] = _canonical(entry, name)
     if injectate_ids is None:
         injectate_ids = entry.injectates.values_list("pk", flat=True)
     data["injectates"] = sorted(injectate_ids)

@@ -33,22 +33,38 @@ def _attrs(attrs: dict) -> str:
 
 
 def _options(optgroups) -> str:
-    # The option's attrs carry "selected" when it is chosen.
-    return "".join(
-        f'<option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
-        f"{escape(str(option['label']))}</option>"
-        for _, options, _ in optgroups
-        for option in options
-    )
+    """<option>s, inside an <optgroup> where the choices are grouped; the option's attrs
+    carry "selected" when it is chosen."""
+    html = []
+    for group, options, _ in optgroups:
+        rows = "".join(
+            f'<option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
+            f"{escape(str(option['label']))}</option>"
+            for option in options
+        )
+        html.append(f'<optgroup label="{escape(str(group))}">{rows}</optgroup>' if group else rows)
+    return "".join(html)
 
 
 def _checks(widget: dict, invalid: str) -> str:
-    """Checkboxes or radios; each option's attrs carry its id and "checked"."""
+    """Checkboxes or radios; each option's attrs carry its id and "checked". A widget
+    with `data-buttons` shows them as a row of buttons (Bootstrap's .btn-check): one tap
+    each on a phone, where a <select> takes two."""
     rows = []
     name = escape(widget["name"])
+    buttons = "data-buttons" in widget["attrs"]
     for _, options, _ in widget["optgroups"]:
         for option in options:
-            attrs = {k: v for k, v in option["attrs"].items() if k != "class"}
+            attrs = {k: v for k, v in option["attrs"].items() if k not in ("class", "data-buttons")}
+            if buttons:
+                rows.append(
+                    f'<input type="{option["type"]}" class="btn-check{invalid}" '
+                    f'name="{name}" value="{escape(str(option["value"]))}"{_attrs(attrs)}>'
+                    f'<label class="btn btn-outline-primary" '
+                    f'for="{escape(str(attrs.get("id", "")))}">'
+                    f"{escape(str(option['label']))}</label>"
+                )
+                continue
             rows.append(
                 f'<div class="form-check"><input type="{option["type"]}" '
                 f'class="form-check-input{invalid}" name="{name}" '
@@ -56,6 +72,8 @@ def _checks(widget: dict, invalid: str) -> str:
                 f'<label class="form-check-label" for="{escape(str(attrs.get("id", "")))}">'
                 f"{escape(str(option['label']))}</label></div>"
             )
+    if buttons:
+        return mark_safe(f'<div class="choice-buttons">{"".join(rows)}</div>')  # escaped above
     return mark_safe("".join(rows))  # every value above is escaped
 
 

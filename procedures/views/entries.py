@@ -18,6 +18,7 @@ from programs.access import roles
 from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
+from ..memory import Memory, procedure_memory
 from ..models import Entry
 from ..reauth import password_needed
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
@@ -27,7 +28,17 @@ from .access import get_entry
 
 PAGE_SIZE = 25
 # Fields copied by "Log another like this" (the date and the patient details are not).
-LIKE_FIELDS = ["procedure", "guidance", "side", "levels", "purpose", "role", "supervisor"]
+LIKE_FIELDS = [
+    "procedure",
+    "guidance",
+    "side",
+    "levels",
+    "approach",
+    "purpose",
+    "role",
+    "supervisor",
+    "volume_ml",
+]
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -97,9 +108,10 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _initial_for_new_entry(request: HttpRequest) -> dict:
+def _initial_for_new_entry(request: HttpRequest, memory: Memory) -> dict:
     """Pre-fill the form with today's date and, from "log another like this" (?like=pk),
-    that entry's procedure details; otherwise the trainee's last supervisor and guidance."""
+    that entry's procedure details; otherwise the trainee's last supervisor. (Choosing a
+    procedure fills in the rest from the trainee's last entry of it: procedures.memory.)"""
     initial = {"performed_on": timezone.localdate()}
     like_pk = request.GET.get("like", "")
     if like_pk.isascii() and like_pk.isdigit() and len(like_pk) < 19:
@@ -107,9 +119,8 @@ def _initial_for_new_entry(request: HttpRequest) -> dict:
         initial.update({name: getattr(source, name) for name in LIKE_FIELDS})
         initial["injectates"] = list(source.injectates.values_list("pk", flat=True))
         return initial
-    last = Entry.objects.filter(trainee=request.user).order_by("-created_at", "-id").first()
-    if last is not None:
-        initial.update(supervisor=last.supervisor_id, guidance=last.guidance)
+    if memory.last_supervisor is not None:
+        initial["supervisor"] = memory.last_supervisor
     return initial
 
 
@@ -122,7 +133,10 @@ def _save_from_form(request: HttpRequest, form: EntryForm) -> Entry:
     return entry
 
 
-def _render_form(request, form, entry=None) -> HttpResponse:
+def _render_form(request, form, entry=None, memory: Memory | None = None) -> HttpResponse:
+    if memory is None:
+        memory = procedure_memory(request.user)
+    form.group_procedures(memory.first)
     return render(
         request,
         "procedures/entry_form.html",
@@ -132,6 +146,8 @@ def _render_form(request, form, entry=None) -> HttpResponse:
             "entry": entry,
             "correcting": entry is not None and entry.status == Entry.Status.SIGNED_OFF,
             "procedure_rules": procedure_rules(),
+            # Filled in on choosing a procedure, on new entries only.
+            "procedure_memory": memory.remembered if entry is None else {},
         },
     )
 
@@ -168,8 +184,10 @@ def entry_create(request: HttpRequest) -> HttpResponse:
             return redirect(existing)
         _log_self_supervision(request)
     else:
-        initial = {**_initial_for_new_entry(request), "form_key": uuid.uuid4()}
+        memory = procedure_memory(request.user)
+        initial = {**_initial_for_new_entry(request, memory), "form_key": uuid.uuid4()}
         form = EntryForm(trainee=request.user, initial=initial)
+        return _render_form(request, form, memory=memory)
     return _render_form(request, form)
 
 

@@ -62,8 +62,16 @@ def live_server(_plain_http, live_server):
 
 @pytest.fixture
 def phone(chromium, live_server):
-    """A page in a phone-sized window (390 × 844, like an iPhone 14)."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    """A page in a phone-sized window (390 × 844, like an iPhone 14).
+
+    Reduced motion: Bootstrap scrolls smoothly otherwise, and a tap that Playwright aims
+    while the page still glides into place (after typing into a field further up) lands
+    its press and its release on different elements, so nothing is clicked."""
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        base_url=live_server.url,
+        reduced_motion="reduce",
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
@@ -76,6 +84,12 @@ def sign_in(tab, username: str, password: str) -> None:
     tab.get_by_label("Password").fill(password)
     tab.get_by_role("button", name="Sign in").click()
     tab.wait_for_load_state()
+
+
+def choose(tab, group: str, label: str) -> None:
+    """Tap the button `label` in the entry form's row of buttons `group` (Guidance, Side,
+    Approach, Purpose, Your role, Injectates), as a finger does: on its label."""
+    tab.get_by_role("group", name=group).get_by_text(label, exact=True).click()
 
 
 def fill_entry(
@@ -91,18 +105,23 @@ def fill_entry(
 ) -> None:
     """Fill the entry form's main fields as a trainee does, in the order the form asks
     (the procedure first: it decides which fields apply). `supervisor=None` leaves it."""
-    tab.get_by_label("Procedure").select_option(label=procedure)
-    tab.get_by_label("Guidance").select_option(label=guidance)
-    tab.get_by_label("Side").select_option(label=side)
-    tab.get_by_label("Levels").fill(levels)
-    tab.get_by_label("Purpose").select_option(label=purpose)
-    tab.get_by_label("Your role").select_option(label=role)
+    tab.get_by_role("combobox", name="Procedure").select_option(label=procedure)
+    choose(tab, "Guidance", guidance)
+    choose(tab, "Side", side)
+    tab.get_by_label("Levels", exact=True).fill(levels)
+    choose(tab, "Purpose", purpose)
+    choose(tab, "Your role", role)
     if supervisor is not None:
-        tab.get_by_label("Supervisor").select_option(label=supervisor)
+        tab.get_by_role("combobox", name="Supervisor").select_option(label=supervisor)
 
 
 def screenshot(tab, name: str) -> Path:
+    """A full-page PNG in test-artifacts/. Chromium grows the viewport to the page for it
+    and leaves the scroll position stale after: the next tap would jump the page between
+    press and release. So the position is put back as it was."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    scrolled = tab.evaluate("[window.scrollX, window.scrollY]")
     tab.screenshot(path=str(path), full_page=True)
+    tab.evaluate("([x, y]) => { window.scrollTo(x, y + 1); window.scrollTo(x, y); }", scrolled)
     return path

@@ -134,8 +134,10 @@ def test_log_a_procedure(transactional_db, tab, alice, bob):
 def test_log_a_procedure_with_errors(transactional_db, tab, alice, bob):
     sign_in(tab, "alice", PASSWORD)
     tab.goto("/entries/new/")
-    tab.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
-    tab.get_by_label("Levels").fill("C5–C6")
+    tab.get_by_role("combobox", name="Procedure").select_option(
+        label="Lumbar transforaminal epidural"
+    )
+    tab.get_by_label("Levels", exact=True).fill("C5–C6")
     tab.get_by_label("Notes").fill("MRN 12345678 tolerated well")
     tab.get_by_role("button", name="Submit for sign-off").click()
     tab.wait_for_load_state()
@@ -196,6 +198,19 @@ def focused(tab) -> dict:
     return tab.evaluate(FOCUSED)
 
 
+def label_ring(tab) -> bool:
+    """Whether the focused button of a row of buttons shows a focus ring: the input is
+    hidden behind its label (Bootstrap's .btn-check), which shows it."""
+    return tab.evaluate(
+        """() => {
+          const label = document.querySelector(`label[for="${document.activeElement.id}"]`);
+          const style = getComputedStyle(label);
+          return style.boxShadow !== "none"
+            || (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0);
+        }"""
+    )
+
+
 def tab_to(tab, name: str, visited: list, limit: int = 12) -> dict:
     """Press Tab until the element called `name` (its id, label or text) has the focus."""
     for _ in range(limit):
@@ -222,30 +237,40 @@ def test_entry_form_can_be_completed_with_the_keyboard_alone(transactional_db, t
     assert now["value"] == "Lumbar transforaminal epidural"
     assert now["ring"], "the focused Procedure select shows no focus indicator"
 
-    tab_to(tab, "id_guidance", visited, limit=1)
-    keys.type("F")
-    assert focused(tab)["value"] == "Fluoroscopy"
-    tab_to(tab, "id_side", visited, limit=1)
-    keys.type("R")
-    assert focused(tab)["value"] == "Right"
+    # The rows of buttons are radio groups: Tab reaches the first, the arrows choose.
+    tab_to(tab, "Fluoroscopy", visited, limit=3)
+    keys.press("Space")
+    assert focused(tab)["checked"]
+    assert label_ring(tab), "the focused Guidance button shows no focus indicator"
+    tab_to(tab, "Left", visited, limit=1)
+    keys.press("ArrowRight")
+    assert focused(tab)["name"] == "Right" and focused(tab)["checked"]
+    # Levels: typed, or chosen with the level buttons (Tab to one, Space presses it).
     tab_to(tab, "id_levels", visited, limit=1)
-    keys.type("L4-L5")
-    assert focused(tab)["ring"], "the focused Levels input shows no focus indicator"
-    tab_to(tab, "id_purpose", visited, limit=1)
-    keys.type("T")
-    assert focused(tab)["value"] == "Therapeutic"
+    chip = tab_to(tab, "L4–L5", visited, limit=6)
+    assert chip["ring"], "the focused level button shows no focus indicator"
+    keys.press("Space")
+    assert tab.get_by_label("Levels", exact=True).input_value() == "L4–L5"
+    tab_to(tab, "Subpedicular (safe triangle)", visited, limit=3)
+    keys.press("Space")
+    tab_to(tab, "Diagnostic", visited, limit=1)
+    keys.press("ArrowRight")
+    assert focused(tab)["name"] == "Therapeutic" and focused(tab)["checked"]
     # Pain relief is for diagnostic blocks only: hidden, and skipped by Tab.
-    tab_to(tab, "id_role", visited, limit=1)
-    keys.type("Performed with supervisor p")
-    assert focused(tab)["value"] == "Performed with supervisor present"
+    tab_to(tab, "Observed", visited, limit=1)
+    keys.press("ArrowRight")
+    keys.press("ArrowRight")
+    assert focused(tab)["name"] == "Performed with supervisor present"
     tab_to(tab, "id_supervisor", visited, limit=1)
     keys.type("B")
     assert focused(tab)["value"] == "Bob Baker"
 
-    steroid = tab_to(tab, "Corticosteroid, non-particulate", visited)
-    assert steroid["ring"], "the focused injectate checkbox shows no focus indicator"
+    tab_to(tab, "Corticosteroid, non-particulate", visited)
+    assert label_ring(tab), "the focused injectate button shows no focus indicator"
     keys.press("Space")
     assert focused(tab)["checked"]
+    tab_to(tab, "id_volume_ml", visited)
+    keys.type("3")
     # Under fluoroscopy the dose fields are offered...
     tab_to(tab, "id_fluoro_time_s", visited)
     keys.type("42.5")
@@ -265,6 +290,7 @@ def test_entry_form_can_be_completed_with_the_keyboard_alone(transactional_db, t
     assert entry.performed_on == performed_on
     assert entry.procedure.name == "Lumbar transforaminal epidural"
     assert (entry.guidance, entry.side, entry.levels) == ("fluoroscopy", "right", "L4–L5")
+    assert (entry.approach, entry.volume_ml) == ("subpedicular", 3)
     assert entry.purpose == Entry.Purpose.THERAPEUTIC
     assert entry.role == Entry.Role.PERFORMED_PRESENT
     assert entry.supervisor == bob

@@ -36,9 +36,9 @@ def test_an_outage_loses_nothing_the_trainee_typed(transactional_db, phone, alic
     # Back (the form is requested again): what was typed is put back.
     phone.go_back()
     assert phone.get_by_text("What you typed before is back in the form").is_visible()
-    assert phone.get_by_label("Levels").input_value() == "L4-L5"
+    assert phone.get_by_label("Levels", exact=True).input_value() == "L4-L5"
     assert phone.get_by_label("Notes").input_value() == "Typed during an outage"
-    assert phone.get_by_label("Supervisor").input_value() == str(bob.pk)
+    assert phone.get_by_role("combobox", name="Supervisor").input_value() == str(bob.pk)
     assert phone.get_by_label("Fluoroscopy time (s)").is_visible()  # fields follow the procedure
     phone.get_by_role("button", name="Submit for sign-off").click()
     assert phone.get_by_text("Submitted for sign-off.").is_visible()
@@ -54,5 +54,5 @@ def test_an_outage_loses_nothing_the_trainee_typed(transactional_db, phone, alic
 
     # Once saved, a new form starts empty.
     phone.goto("/entries/new/")
-    assert phone.get_by_label("Levels").input_value() == ""
+    assert phone.get_by_label("Levels", exact=True).input_value() == ""
     assert phone.get_by_text("What you typed before is back in the form").is_hidden()

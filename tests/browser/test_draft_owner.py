@@ -26,7 +26,9 @@ def tab(chromium, live_server):
 
 def type_a_draft(tab, notes: str) -> None:
     tab.goto("/entries/new/")
-    tab.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
+    tab.get_by_role("combobox", name="Procedure").select_option(
+        label="Lumbar transforaminal epidural"
+    )
     tab.get_by_label("Notes").fill(notes)
     assert tab.evaluate(DRAFT_KEYS)
 

@@ -53,7 +53,7 @@ def test_bad_input_is_refused_on_the_field_and_kept(transactional_db, phone, ali
     phone.wait_for_load_state()
     assert phone.get_by_text("C5 is outside this procedure’s region").is_visible()
     assert phone.get_by_text("Precept never stores patient identifiers").is_visible()
-    assert phone.get_by_label("Levels").input_value() == "C5–C6"
+    assert phone.get_by_label("Levels", exact=True).input_value() == "C5–C6"
     assert phone.get_by_label("Notes").input_value() == "MRN 12345678 tolerated well"
     assert not Entry.objects.exists()
     screenshot(phone, "entry-form-errors-390")
