@@ -280,3 +280,10 @@ def test_the_csv_has_approach_and_volume(logged_in, alice, bob):
     header, row = lines[0].split(","), lines[1].split(",")
     assert row[header.index("Approach")] == "Retroneural"
     assert row[header.index("Injectate volume (ml)")] == "2.5"
+
+
+def test_the_entry_page_shows_approach_and_volume(logged_in, alice):
+    entry = logged(alice, "lumbar-tfesi", 1, approach="infraneural", volume_ml=Decimal("2.5"))
+    page = logged_in.get(entry.get_absolute_url()).content.decode()
+    assert "Infraneural (Kambin’s triangle)" in page
+    assert "2.5 ml in all" in page
