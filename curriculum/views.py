@@ -24,6 +24,7 @@ from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
 from programs.models import Enrollment, Program
 
+from .charts import Series, stacked_bars
 from .forms import AssessmentForm
 from .models import ObservedAssessment
 from .progress import program_stages, progress_for
@@ -55,7 +56,10 @@ def _monthly_chart(trainee) -> dict:
     """Entries (all but drafts) per month by guidance over the last twelve months (one
     query of the stored monthly counts)."""
     today = timezone.localdate()
-    first = (today.replace(day=1) - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
+    # Month arithmetic, not days: 31 × 11 days back from a 1st can land in the month
+    # before, and the chart then showed thirteen months.
+    back = today.year * 12 + today.month - 1 - (CHART_MONTHS - 1)
+    first = today.replace(year=back // 12, month=back % 12 + 1, day=1)
     months = []
     cursor = first
     while cursor <= today:
@@ -71,7 +75,11 @@ def _monthly_chart(trainee) -> dict:
     for month, guidance, n in rows:
         counts[month, guidance] = n
     series = [
-        {"label": modality.label, "data": [counts[k, modality.value] for k in keys]}
+        {
+            "key": modality.value,
+            "label": modality.label,
+            "data": [counts[k, modality.value] for k in keys],
+        }
         for modality in Modality
         if any(counts[k, modality.value] for k in keys)
     ]
@@ -79,6 +87,13 @@ def _monthly_chart(trainee) -> dict:
     return {
         "labels": labels,
         "series": series,
+        # Drawn on the server as SVG: no chart library to download (issue 10 point 7).
+        "svg": stacked_bars(
+            [m.strftime("%b") for m in months],
+            [Series(s["key"], s["label"], s["data"]) for s in series],
+            titles=labels,
+        ),
+        "period": f"{labels[0]} to {labels[-1]}",
         # The same numbers as a table, for screen readers and for print.
         "rows": [
             {"label": label, "values": [s["data"][i] for s in series]}
