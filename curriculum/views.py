@@ -245,6 +245,73 @@ def cohort_scope(request: HttpRequest) -> CohortScope:
     )
 
 
+@dataclass(frozen=True)
+class CohortSort:
+    """How the Cohort (and its CSV) is ordered: `?sort=` one of "name", "overall" or
+    "stage-<order>", "-" before it for descending. Anything else is the default, by name."""
+
+    key: str = "name"
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, raw: str | None, stages) -> "CohortSort":
+        raw = (raw or "")[:20]
+        key = raw.removeprefix("-")
+        allowed = {"name", "overall", *(f"stage-{stage.order}" for stage in stages)}
+        if key not in allowed:
+            return cls()
+        return cls(key, raw.startswith("-"))
+
+    @property
+    def param(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """For page and CSV links: nothing for the default order."""
+        return {} if self == CohortSort() else {"sort": self.param}
+
+    def toggled(self, key: str) -> str:
+        """The `sort` of a column heading's link: ascending first, then the other way."""
+        return f"-{key}" if key == self.key and not self.descending else key
+
+    def aria(self, key: str) -> str:
+        if key != self.key:
+            return ""
+        return "descending" if self.descending else "ascending"
+
+    def ordered(self, enrollments: QuerySet) -> QuerySet:
+        """By name, in the database (a page at a time)."""
+        if not self.descending:
+            return enrollments
+        return enrollments.order_by("-trainee__last_name", "-trainee__first_name", "-pk")
+
+    def by_progress(self, enrollments: list, progress: dict) -> list:
+        """By percent, overall or of one stage; equal ones stay in name order."""
+        if self.key == "overall":
+
+            def percent(e):
+                return progress[e.pk].percent
+        else:
+            order = int(self.key.removeprefix("stage-"))
+
+            def percent(e):
+                return next((s.percent for s in progress[e.pk].stages if s.stage.order == order), 0)
+
+        return sorted(enrollments, key=percent, reverse=self.descending)
+
+
+def cohort_in_order(scope: CohortScope, sort: CohortSort):
+    """(enrollments, progress) of the whole scope in `sort` order. By name: the queryset,
+    paged in the database, and no progress yet (None). By a percent: every trainee's
+    progress (the same bounded queries as one page, as for the CSV), sorted in Python."""
+    if sort.key == "name":
+        return sort.ordered(scope.enrollments), None
+    everyone = list(scope.enrollments)
+    progress = progress_for(everyone)
+    return sort.by_progress(everyone, progress), progress
+
+
 def _page_links(page, filters: dict) -> list[dict]:
     """Links to nearby pages, each keeping the filters; None where pages are elided."""
     links = []
@@ -262,11 +329,25 @@ def cohort(request: HttpRequest) -> HttpResponse:
     time; old sign-offs and returned entries over the whole cohort."""
     scope = cohort_scope(request)
     program = scope.program
-    # get_page: a page number that is not one shows the first (or the last) page, never 500.
-    page = Paginator(scope.enrollments, COHORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    enrollments = list(page.object_list)
-    progress = progress_for(enrollments)
     stages = program_stages(program)
+    sort = CohortSort.parse(request.GET.get("sort"), stages)
+    ordered, everyone_progress = cohort_in_order(scope, sort)
+    # get_page: a page number that is not one shows the first (or the last) page, never 500.
+    page = Paginator(ordered, COHORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    enrollments = list(page.object_list)
+    progress = everyone_progress or progress_for(enrollments)
+    filters = {**scope.filters, **sort.filters}
+    headings = [
+        {"label": "Trainee", "key": "name"},
+        {"label": "Overall", "key": "overall"},
+        *(
+            {"label": f"Stage {st.order}", "title": st.name, "key": f"stage-{st.order}"}
+            for st in stages
+        ),
+    ]
+    for heading in headings:
+        query = urlencode({**scope.filters, "sort": sort.toggled(heading["key"])})
+        heading.update(url=f"?{query}", aria_sort=sort.aria(heading["key"]))
 
     # The whole cohort (every page), as a subquery: no list of ids however many trainees.
     # Its backlog is read a bounded amount at a time (procedures.backlog): counts stop at
@@ -323,8 +404,10 @@ def cohort(request: HttpRequest) -> HttpResponse:
             "stages": stages,
             "rows": rows,
             "trainee_page": page,
-            "page_links": _page_links(page, scope.filters) if page.has_other_pages() else [],
-            "csv_url": f"{reverse('curriculum:cohort_csv')}?{urlencode(scope.filters)}",
+            "page_links": _page_links(page, filters) if page.has_other_pages() else [],
+            "csv_url": f"{reverse('curriculum:cohort_csv')}?{urlencode(filters)}",
+            "sort": sort,
+            "headings": headings,
             "supervisors": scope.supervisors,
             "chosen_supervisor": scope.chosen_supervisor,
             "overdue": overdue,
