@@ -18,7 +18,8 @@ from programs.access import get_enrollment
 from programs.models import Enrollment
 
 from .progress import program_stages, progress_for
-from .views import CohortSort, cohort_in_order, cohort_scope
+from .sorting import CohortSort
+from .views import cohort_in_order, cohort_scope
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection,
 # OWASP "CSV Injection"): checked after NFKC, so the full-width ＝＋－＠ and the small

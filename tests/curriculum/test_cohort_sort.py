@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from curriculum.progress import clear_curriculum_cache
-from curriculum.views import COHORT_PAGE_SIZE, CohortSort
+from curriculum.sorting import CohortSort
+from curriculum.views import COHORT_PAGE_SIZE
 from procedures.models import Entry
 from tests.curriculum.test_cohort_scale import csv_rows, enroll, names
 from tests.factories import EntryFactory
