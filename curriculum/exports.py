@@ -18,7 +18,8 @@ from programs.access import get_enrollment
 from programs.models import Enrollment
 
 from .progress import program_stages, progress_for
-from .views import cohort_scope
+from .sorting import CohortSort
+from .views import cohort_in_order, cohort_scope
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection,
 # OWASP "CSV Injection"): checked after NFKC, so the full-width ＝＋－＠ and the small
@@ -197,9 +198,11 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
     filters: one row per trainee, each stage's percent, the current stage and overall.
     The same bounded queries as one page, whatever the number of trainees."""
     scope = cohort_scope(request)
-    enrollments = list(scope.enrollments)
-    progress = progress_for(enrollments)
     stages = program_stages(scope.program)
+    # In the page's order, as the director sorted it.
+    ordered, progress = cohort_in_order(scope, CohortSort.parse(request.GET.get("sort"), stages))
+    enrollments = list(ordered)
+    progress = progress or progress_for(enrollments)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"precept-cohort-{scope.program.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -24,9 +24,11 @@ from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
 from programs.models import Enrollment, Program
 
+from .charts import Series, stacked_bars
 from .forms import AssessmentForm
 from .models import ObservedAssessment
 from .progress import program_stages, progress_for
+from .sorting import CohortSort
 
 CHART_MONTHS = 12
 # Only what "recent activity" shows: the full entry and user rows are wide.
@@ -55,7 +57,10 @@ def _monthly_chart(trainee) -> dict:
     """Entries (all but drafts) per month by guidance over the last twelve months (one
     query of the stored monthly counts)."""
     today = timezone.localdate()
-    first = (today.replace(day=1) - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
+    # Month arithmetic, not days: 31 × 11 days back from a 1st can land in the month
+    # before, and the chart then showed thirteen months.
+    back = today.year * 12 + today.month - 1 - (CHART_MONTHS - 1)
+    first = today.replace(year=back // 12, month=back % 12 + 1, day=1)
     months = []
     cursor = first
     while cursor <= today:
@@ -71,7 +76,11 @@ def _monthly_chart(trainee) -> dict:
     for month, guidance, n in rows:
         counts[month, guidance] = n
     series = [
-        {"label": modality.label, "data": [counts[k, modality.value] for k in keys]}
+        {
+            "key": modality.value,
+            "label": modality.label,
+            "data": [counts[k, modality.value] for k in keys],
+        }
         for modality in Modality
         if any(counts[k, modality.value] for k in keys)
     ]
@@ -79,6 +88,13 @@ def _monthly_chart(trainee) -> dict:
     return {
         "labels": labels,
         "series": series,
+        # Drawn on the server as SVG: no chart library to download (issue 10 point 7).
+        "svg": stacked_bars(
+            [m.strftime("%b") for m in months],
+            [Series(s["key"], s["label"], s["data"]) for s in series],
+            titles=labels,
+        ),
+        "period": f"{labels[0]} to {labels[-1]}",
         # The same numbers as a table, for screen readers and for print.
         "rows": [
             {"label": label, "values": [s["data"][i] for s in series]}
@@ -230,6 +246,17 @@ def cohort_scope(request: HttpRequest) -> CohortScope:
     )
 
 
+def cohort_in_order(scope: CohortScope, sort: CohortSort):
+    """(enrollments, progress) of the whole scope in `sort` order. By name: the queryset,
+    paged in the database, and no progress yet (None). By a percent: every trainee's
+    progress (the same bounded queries as one page, as for the CSV), sorted in Python."""
+    if sort.key == "name":
+        return sort.ordered(scope.enrollments), None
+    everyone = list(scope.enrollments)
+    progress = progress_for(everyone)
+    return sort.by_progress(everyone, progress), progress
+
+
 def _page_links(page, filters: dict) -> list[dict]:
     """Links to nearby pages, each keeping the filters; None where pages are elided."""
     links = []
@@ -247,11 +274,25 @@ def cohort(request: HttpRequest) -> HttpResponse:
     time; old sign-offs and returned entries over the whole cohort."""
     scope = cohort_scope(request)
     program = scope.program
-    # get_page: a page number that is not one shows the first (or the last) page, never 500.
-    page = Paginator(scope.enrollments, COHORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    enrollments = list(page.object_list)
-    progress = progress_for(enrollments)
     stages = program_stages(program)
+    sort = CohortSort.parse(request.GET.get("sort"), stages)
+    ordered, everyone_progress = cohort_in_order(scope, sort)
+    # get_page: a page number that is not one shows the first (or the last) page, never 500.
+    page = Paginator(ordered, COHORT_PAGE_SIZE).get_page(request.GET.get("page"))
+    enrollments = list(page.object_list)
+    progress = everyone_progress or progress_for(enrollments)
+    filters = {**scope.filters, **sort.filters}
+    headings = [
+        {"label": "Trainee", "key": "name"},
+        {"label": "Overall", "key": "overall"},
+        *(
+            {"label": f"Stage {st.order}", "title": st.name, "key": f"stage-{st.order}"}
+            for st in stages
+        ),
+    ]
+    for heading in headings:
+        query = urlencode({**scope.filters, "sort": sort.toggled(heading["key"])})
+        heading.update(url=f"?{query}", aria_sort=sort.aria(heading["key"]))
 
     # The whole cohort (every page), as a subquery: no list of ids however many trainees.
     # Its backlog is read a bounded amount at a time (procedures.backlog): counts stop at
@@ -308,8 +349,10 @@ def cohort(request: HttpRequest) -> HttpResponse:
             "stages": stages,
             "rows": rows,
             "trainee_page": page,
-            "page_links": _page_links(page, scope.filters) if page.has_other_pages() else [],
-            "csv_url": f"{reverse('curriculum:cohort_csv')}?{urlencode(scope.filters)}",
+            "page_links": _page_links(page, filters) if page.has_other_pages() else [],
+            "csv_url": f"{reverse('curriculum:cohort_csv')}?{urlencode(filters)}",
+            "sort": sort,
+            "headings": headings,
             "supervisors": scope.supervisors,
             "chosen_supervisor": scope.chosen_supervisor,
             "overdue": overdue,

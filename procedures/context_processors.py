@@ -1,6 +1,6 @@
 """Navigation facts for base.html, computed once per request (templates never query)."""
 
-from programs.access import roles
+from programs.access import request_roles
 
 from .models import Entry
 
@@ -11,6 +11,6 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    flags = roles(user)
+    flags = request_roles(request)
     waiting = Entry.objects.awaiting(user).count() if flags["is_supervisor"] else 0
     return {**flags, "waiting_count": waiting}

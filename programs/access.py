@@ -71,6 +71,15 @@ def roles(user) -> dict:
     return flags or {"is_trainee": False, "is_supervisor": False, "is_director": False}
 
 
+def request_roles(request) -> dict:
+    """roles(request.user), asked once per request: the navigation and the views that
+    depend on a role share the answer."""
+    cached = getattr(request, "_precept_roles", None)
+    if cached is None:
+        cached = request._precept_roles = roles(request.user)
+    return cached
+
+
 def supervisors_ever(program: Program):
     """The ids of everyone who supervises, or once supervised, an enrollment in `program`
     (a queryset for `__in`): an entry still waiting for a supervisor taken off the roster is

@@ -184,6 +184,14 @@ TO_COHORT = redirect("curriculum:cohort")
 HOME = signed_in(TO_LOGBOOK, bob=TO_QUEUE, dave=TO_QUEUE, diana=TO_COHORT, other_director=TO_COHORT)
 # A page for every signed-in user, showing only their own things (GET and POST alike).
 OWN_PAGE = Rule(get=signed_in(OK), post=signed_in(OK))
+# The Logbook and the entry form: only trainees (an active enrollment as trainee) have
+# them (issue 10 point 6). A supervisor or director who opens one is taken to their own
+# start page; a POST is refused; someone with no role at all (admin here) sees why.
+TO_HOME = redirect("home")
+TRAINEES_ONLY = Rule(
+    get=signed_in(TO_HOME, alice=OK, charlie=OK, admin=OK),
+    post=signed_in(FORBIDDEN, alice=OK, charlie=OK),
+)
 # A page about alice's enrollment: hers, her supervisor's and her program director's.
 ALICES_ENROLLMENT = signed_in(NOT_FOUND, alice=OK, bob=OK, diana=OK)
 
@@ -200,8 +208,8 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     # For load balancers: public, GET and HEAD only (config.health).
     "healthz": Rule(get=public(OK), post=public(NOT_ALLOWED)),
     # --- procedures ---
-    "procedures:entry_list": OWN_PAGE,
-    "procedures:entry_create": OWN_PAGE,  # an empty POST: the form with its errors
+    "procedures:entry_list": TRAINEES_ONLY,
+    "procedures:entry_create": TRAINEES_ONLY,  # an empty POST: the form with its errors
     "procedures:entry_detail": (
         Rule(
             obj="draft",  # drafts stay private to their trainee

@@ -1,10 +1,11 @@
 """Static files go over the wire small (issue 10, "light on a phone"): collectstatic's
 WhiteNoise storage writes a brotli copy beside the gzip one, and WhiteNoise serves it to a
-browser that accepts it."""
+browser that accepts it. Pages themselves go out gzipped."""
 
 import shutil
 
 from django.conf import settings
+from django.urls import reverse
 from whitenoise.compress import Compressor
 from whitenoise.middleware import WhiteNoiseMiddleware
 
@@ -30,3 +31,14 @@ def test_whitenoise_serves_the_brotli_copy_to_a_browser_that_accepts_it(tmp_path
     response = middleware(request)
     assert response["Content-Encoding"] == "br"
     assert int(response["Content-Length"]) == (tmp_path / "site.css.br").stat().st_size
+
+
+def test_pages_go_out_gzipped_to_a_browser_that_accepts_it(client, alice):
+    client.force_login(alice)
+    url = reverse("procedures:entry_create")
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain
+    response = client.get(url, headers={"accept-encoding": "gzip, deflate, br, zstd"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert len(response.content) < len(plain.content) / 3

@@ -24,7 +24,8 @@ from ..reauth import password_needed
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from ..services import entry_delete as delete_entry
 from ..signatures import record_failures, verify_earlier_signatures, verify_signature
-from .access import get_entry
+from .access import get_entry, logbook_refusal
+from .back import back_link
 
 PAGE_SIZE = 25
 # Fields copied by "Log another like this" (the date and the patient details are not).
@@ -90,6 +91,8 @@ def logbook_rows(entries) -> list[LogbookRow]:
 
 def entry_list(request: HttpRequest) -> HttpResponse:
     """The Logbook: the signed-in trainee's own entries, newest first."""
+    if (refusal := logbook_refusal(request, reading=True)) is not None:
+        return refusal
     own = Entry.objects.filter(trainee=request.user).select_related("procedure", "supervisor")
     logbook_filter = LogbookFilter(request.GET or None, queryset=own)
     page = Paginator(logbook_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -167,6 +170,8 @@ def _already_saved(request: HttpRequest, key) -> Entry | None:
 def entry_create(request: HttpRequest) -> HttpResponse:
     """Log a procedure: Save draft or Submit for sign-off. The form's one-time key makes
     a double tap or a resent POST land on the entry already saved."""
+    if (refusal := logbook_refusal(request)) is not None:
+        return refusal
     if request.method == "POST":
         submitting = request.POST.get("action") == "submit"
         form = EntryForm(request.POST, trainee=request.user, submitting=submitting)
@@ -227,6 +232,7 @@ def render_entry_page(
             "injectates": injectates,
             "verification": verification,
             "is_owner": is_owner,
+            "back": back_link(request, entry),
             "can_edit": entry.can_edit(request.user),
             "can_submit": entry.can_submit(request.user),
             "can_decide": can_decide,

@@ -177,6 +177,32 @@ def test_cohort(transactional_db, tab, alice, bob, charlie, diana):
     assert_accessible(tab)
 
 
+def test_cohort_sorted_by_overall(transactional_db, tab, alice, bob, charlie, diana):
+    some_entries(alice, bob)
+    sign_in(tab, "diana", PASSWORD)
+    tab.goto("/cohort/")
+    tab.get_by_role("link", name="Overall sort ascending").click()
+    tab.get_by_role("link", name="Overall sort descending").wait_for()
+    assert tab.locator('th[aria-sort="ascending"]').inner_text().startswith("Overall")
+    assert_accessible(tab)
+
+
+def test_portfolio(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/progress/portfolio/")
+    assert_accessible(tab)
+
+
+def test_no_logbook_page(transactional_db, tab, admin):
+    """Someone with no role at all starts on a page that says why they have no Logbook."""
+    admin.set_password(PASSWORD)
+    admin.save()
+    sign_in(tab, admin.username, PASSWORD)
+    assert tab.get_by_role("heading", name="No Logbook").is_visible()
+    assert_accessible(tab)
+
+
 # --- the entry form with the keyboard alone ------------------------------------------
 
 FOCUSED = """() => {

@@ -136,6 +136,22 @@ def test_progress_queries_are_the_same_with_20_and_2000_entries(client, alice, b
     assert warm_large <= 9
 
 
+def test_progress_draws_its_chart_on_the_server_with_no_chart_library(client, alice, bob):
+    signed_off(alice, bob, 3)
+    client.force_login(alice)
+    response = client.get(reverse("curriculum:my_progress"))
+    html = response.content.decode()
+    assert '<svg viewBox="0 0 360 200" class="bar-chart-svg" role="img"' in html
+    assert "Procedures per month by guidance, " in html
+    assert html.count("<rect ") >= 1  # this month's bar, and the legend's swatch
+    assert "<canvas" not in html and "chart.umd" not in html and "<script>" not in html
+    assert "<caption" in html or "The numbers" in html  # the table, for screen readers
+    svg = response.context["chart"]["svg"]
+    assert sum(c.total for c in svg.columns) == 3
+    assert len(svg.columns) == len(response.context["chart"]["rows"]) == 12
+    assert svg.columns[-1].label == timezone.localdate().strftime("%b")
+
+
 def test_signing_off_moves_the_bar_by_one(client, alice, bob):
     (entry,) = submitted(alice, bob)
     client.force_login(alice)

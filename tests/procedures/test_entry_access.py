@@ -283,12 +283,15 @@ def test_logbook_lists_only_her_own_entries(client, alice, charlie, bob, dave):
     assert {e.pk for e in response.context["entries"]} == {e.pk for e in mine}
 
 
-def test_supervisors_logbook_does_not_list_his_trainees_entries(client, bob, submitted):
+def test_a_supervisor_has_no_logbook_listing_his_trainees_entries(client, bob, submitted):
+    # Issue 10 point 6: only trainees have a Logbook; a supervisor is taken to his queue.
     client.force_login(bob)
 
-    response = client.get(url("entry_list"))
+    response = client.get(url("entry_list"), follow=True)
 
-    assert response.context["entries"] == []
+    assert response.redirect_chain[-1][0] == reverse("procedures:signoff_queue")
+    assert "procedures/entry_list.html" not in [t.name for t in response.templates]
+    assert "Only trainees have a Logbook" in response.content.decode()
 
 
 def test_supervisor_choices_are_only_her_supervisors(client, alice, bob, charlie, dave, diana):

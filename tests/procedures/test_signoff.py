@@ -172,6 +172,14 @@ def test_a_supervisor_cannot_name_himself_supervisor_of_his_own_entry(
 
     response = client.post(url("entry_create"), new_entry_data(bob))
 
+    assert Entry.objects.count() == 0
+    assert EntryEvent.objects.count() == 0
+    assert any(f"user={bob.pk}" in line for line in security_log())
+    if not listed_as_his_own_supervisor:
+        # Not enrolled as a trainee: he has no Logbook to log in at all (issue 10 point 6).
+        assert response.status_code == 403
+        assert "Only trainees have a Logbook" in response.content.decode()
+        return
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["supervisor"] == [

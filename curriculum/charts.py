@@ -1,0 +1,182 @@
+"""Server-drawn charts: the geometry of a stacked bar chart as plain numbers, for a template
+to write out as inline SVG. No JavaScript and no chart library, so Progress stays light on
+a phone (issue 10 point 7); the chart scales with its container through its viewBox.
+
+Pure functions of their arguments (no queries, no dates): tested in tests/curriculum/
+test_charts.py."""
+
+from dataclasses import dataclass, field
+
+# The drawing's own coordinates (viewBox); the SVG is as wide as its container. At
+# 390 px the container is about this wide, so text is drawn at close to its stated size.
+WIDTH = 360
+HEIGHT = 200
+LEFT = 30  # room for the y-axis numbers
+RIGHT = 6
+TOP = 14  # room for the total over the tallest bar
+BOTTOM = 24  # room for the month names
+BAR_SHARE = 0.7  # of each month's slot; the rest is the gap between bars
+MAX_TICKS = 5  # horizontal grid lines above zero, at most
+
+# One colour per guidance, the same in every chart whichever guidances appear: the
+# Okabe-Ito palette, told apart by people with the common colour-vision deficiencies.
+COLOURS = {
+    "fluoroscopy": "#0072b2",
+    "ct": "#e69f00",
+    "mri": "#009e73",
+    "ultrasound": "#cc79a7",
+    "landmark": "#56b4e9",
+}
+FALLBACK_COLOUR = "#6c757d"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One series' part of one month's bar."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    title: str  # "Mar 2026: 3 CT", the tooltip
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class Column:
+    """One month: its label under the axis and its total above the bar."""
+
+    label: str
+    x: float  # the middle of the bar
+    total: int
+    total_y: float
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    data: list[int]
+
+
+@dataclass
+class BarChart:
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    baseline: float
+    top: int  # the value at the top of the scale
+    segments: list[Segment] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    legend: list[dict] = field(default_factory=list)  # {"label", "colour"}
+    empty: bool = True
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def tick_label_x(self) -> float:
+        return self.plot_left - 4
+
+    @property
+    def month_label_y(self) -> float:
+        return self.height - 8
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        """Where the "nothing yet" words go."""
+        return ((self.plot_left + self.plot_right) / 2, (TOP + self.baseline) / 2)
+
+
+def nice_scale(largest: int, max_ticks: int = MAX_TICKS) -> tuple[int, int]:
+    """(top, step): the smallest round step (1, 2, 5, 10, 20, 50, ...) that reaches `largest`
+    in at most `max_ticks` steps, and the scale's top, a whole number of steps. A scale of
+    nothing is one step of 1 (an empty chart still has an axis)."""
+    if largest <= 0:
+        return 1, 1
+    magnitude = 1
+    while True:
+        for multiple in (1, 2, 5):
+            step = multiple * magnitude
+            steps = -(-largest // step)  # ceiling division
+            if steps <= max_ticks:
+                return steps * step, step
+        magnitude *= 10
+
+
+def _r(value: float) -> float:
+    """Coordinates to a tenth of a unit: short markup, no visible difference."""
+    return round(value, 1)
+
+
+def stacked_bars(labels: list[str], series: list[Series], titles: list[str] | None = None):
+    """A stacked bar chart of `series` (each with one number per label), bottom to top in
+    the order given. `titles` name each column in tooltips (default: the labels)."""
+    titles = titles or labels
+    columns = len(labels)
+    for s in series:
+        if len(s.data) != columns:
+            raise ValueError(f"Series {s.label!r} has {len(s.data)} values for {columns} labels.")
+        if any(n < 0 for n in s.data):
+            raise ValueError(f"Series {s.label!r} has a negative value.")
+    totals = [sum(s.data[i] for s in series) for i in range(columns)]
+    top, step = nice_scale(max(totals, default=0))
+    plot_left, plot_right = LEFT, WIDTH - RIGHT
+    baseline = HEIGHT - BOTTOM
+    plot_height = baseline - TOP
+    slot = (plot_right - plot_left) / columns if columns else 0
+    bar = slot * BAR_SHARE
+    unit = plot_height / top  # height of one procedure
+
+    chart = BarChart(
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=plot_left,
+        plot_right=plot_right,
+        baseline=baseline,
+        top=top,
+        empty=not any(totals),
+        ticks=[Tick(value, _r(baseline - value * unit)) for value in range(0, top + 1, step)],
+        legend=[
+            {"label": s.label, "colour": COLOURS.get(s.key, FALLBACK_COLOUR)}
+            for s in series
+            if any(s.data)
+        ],
+    )
+    for i, label in enumerate(labels):
+        left = plot_left + i * slot + (slot - bar) / 2
+        stacked = 0
+        for s in series:
+            n = s.data[i]
+            if not n:
+                continue  # an empty month, or no procedures of this guidance: no sliver
+            y = baseline - (stacked + n) * unit
+            chart.segments.append(
+                Segment(
+                    x=_r(left),
+                    y=_r(y),
+                    width=_r(bar),
+                    height=_r(n * unit),
+                    colour=COLOURS.get(s.key, FALLBACK_COLOUR),
+                    title=f"{titles[i]}: {n} {s.label}",
+                )
+            )
+            stacked += n
+        chart.columns.append(
+            Column(
+                label=label,
+                x=_r(left + bar / 2),
+                total=totals[i],
+                total_y=_r(baseline - totals[i] * unit - 3),
+            )
+        )
+    return chart
