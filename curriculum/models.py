@@ -143,6 +143,17 @@ class ObservedAssessment(TimeStampedModel):
         related_name="assessments",
         help_text="The log entry of the observed procedure, where there is one.",
     )
+    # The requirement this DOPS counts for, and no other (curriculum.progress). Empty on
+    # rows recorded before it was asked, and when no requirement of the trainee's program
+    # matched the procedure and guidance: those count by `progress.preferred_requirement`.
+    requirement = models.ForeignKey(
+        Requirement,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text="The DOPS requirement of the trainee's program that this assessment counts for.",
+    )
     observed_on = models.DateField("date observed")
     procedure = models.ForeignKey(ProcedureType, models.PROTECT, related_name="assessments")
     guidance = models.CharField(max_length=20, choices=Modality.choices)
@@ -174,6 +185,11 @@ class ObservedAssessment(TimeStampedModel):
 
     def __str__(self):
         return f"DOPS: {self.procedure} ({self.observed_on:%Y-%m-%d}), rated {self.rating}"
+
+    @property
+    def rating_words(self) -> str:
+        """The O-SCORE anchor of the rating, without its number: “I did not need to be there”."""
+        return Autonomy(self.rating).label.split(" – ", 1)[-1]
 
 
 class ProgressSnapshot(models.Model):

@@ -26,7 +26,7 @@ from programs.models import Enrollment, Program
 
 from .forms import AssessmentForm
 from .models import ObservedAssessment
-from .progress import program_stages, progress_for
+from .progress import preferred_requirement, program_stages, progress_for
 
 CHART_MONTHS = 12
 # Only what "recent activity" shows: the full entry and user rows are wide.
@@ -369,21 +369,31 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
         # enrollment takes no new DOPS, even from someone who both directs and supervised.
         raise PermissionDenied
     trainee = enrollment.trainee
+    program = enrollment.program
+    entry = counts_for = None
     if request.method == "POST":
-        form = AssessmentForm(request.POST, trainee=trainee)
+        form = AssessmentForm(request.POST, trainee=trainee, program=program)
         if form.is_valid():
             assessment = form.save(commit=False)
             assessment.trainee = trainee
             assessment.assessor = request.user
             assessment.save()
-            messages.success(request, f"Observed assessment recorded for {trainee.display_name}.")
+            messages.success(
+                request,
+                f"Observed assessment recorded for {trainee.display_name}. "
+                + _counts_for_words(assessment),
+            )
             return redirect("curriculum:trainee_progress", pk=enrollment.pk)
     else:
         initial = {"observed_on": timezone.localdate()}
         entry_pk = request.GET.get("entry", "")
         if entry_pk.isascii() and entry_pk.isdigit() and len(entry_pk) < 19:
             entry = get_object_or_404(
-                Entry.objects.visible_to(request.user).filter(trainee=trainee), pk=entry_pk
+                Entry.objects.visible_to(request.user)
+                .filter(trainee=trainee)
+                .exclude(status=Entry.Status.DRAFT)
+                .select_related("procedure"),
+                pk=entry_pk,
             )
             initial.update(
                 entry=entry.pk,
@@ -391,9 +401,34 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 procedure=entry.procedure_id,
                 guidance=entry.guidance,
             )
-        form = AssessmentForm(initial=initial, trainee=trainee)
+        form = AssessmentForm(initial=initial, trainee=trainee, program=program)
+        if entry is not None:
+            counts_for = preferred_requirement(
+                form.requirements, entry.procedure_id, entry.guidance, None
+            )
+            form.initial["requirement"] = counts_for.pk if counts_for else None
     return render(
         request,
         "curriculum/assessment_form.html",
-        {"page": "trainees", "form": form, "enrollment": enrollment},
+        {
+            "page": "trainees",
+            "form": form,
+            "enrollment": enrollment,
+            "entry": entry,
+            "counts_for": counts_for,
+            "requirement_data": form.requirement_data(),
+        },
     )
+
+
+def _counts_for_words(assessment: ObservedAssessment) -> str:
+    """What the saved DOPS counts for, in a sentence for the confirmation."""
+    requirement = assessment.requirement
+    if requirement is None:
+        return "It counts for no requirement: none of the program asks for this procedure."
+    if assessment.rating < (requirement.min_autonomy or 0):
+        return (
+            f"Rated {assessment.rating}, below the {requirement.min_autonomy} that "
+            f"“{requirement.name}” asks, it does not count towards it."
+        )
+    return f"It counts for “{requirement.name}”."
