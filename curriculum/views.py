@@ -24,6 +24,7 @@ from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
 from programs.models import Enrollment, Program
 
+from .dops import with_counts_for
 from .forms import AssessmentForm
 from .models import ObservedAssessment
 from .progress import preferred_requirement, program_stages, progress_for
@@ -40,13 +41,7 @@ RECENT_EVENT_FIELDS = [
     "procedure__name",
     *[f"actor__{name}" for name in PERSON],
 ]
-RECENT_ASSESSMENT_FIELDS = [
-    "observed_on",
-    "guidance",
-    "rating",
-    "procedure__name",
-    *[f"assessor__{name}" for name in PERSON],
-]
+PROGRESS_DOPS = 20  # the newest DOPS on Progress; the portfolio and the DOPS CSV have all
 RETURNED_LIST_LIMIT = 50
 COHORT_PAGE_SIZE = 50  # trainees per Cohort page; the CSV has them all
 
@@ -97,17 +92,18 @@ def _progress_context(enrollment: Enrollment) -> dict:
         .only(*RECENT_EVENT_FIELDS)
         .order_by("-at", "-id")[:8]
     )
+    # The newest DOPS, with their ratings and comments; one more tells that there are more.
     assessments = list(
         ObservedAssessment.objects.filter(trainee=trainee)
-        .select_related("procedure", "assessor")
-        .only(*RECENT_ASSESSMENT_FIELDS)
-        .order_by("-observed_on", "-id")[:5]
+        .with_related()
+        .order_by("-observed_on", "-id")[: PROGRESS_DOPS + 1]
     )
     return {
         "enrollment": enrollment,
         "progress": progress,
         "events": events,
-        "assessments": assessments,
+        "assessments": with_counts_for(assessments[:PROGRESS_DOPS], enrollment.program),
+        "more_assessments": len(assessments) > PROGRESS_DOPS,
         "chart": _monthly_chart(trainee),
     }
 

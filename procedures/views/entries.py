@@ -19,6 +19,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..models import Entry
+from ..panels import entry_panels
 from ..reauth import password_needed
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from ..services import entry_delete as delete_entry
@@ -214,6 +215,7 @@ def render_entry_page(
             "can_decide": can_decide,
             "sign_off_form": sign_off_form if can_decide else None,
             "return_form": return_form if can_decide else None,
+            "panels": entry_panels(request, entry),
             **history,
         },
     )
