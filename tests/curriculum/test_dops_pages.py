@@ -272,3 +272,21 @@ def test_her_own_dops_csv_never_holds_anothers(client, alice, bob, charlie, dave
     client.force_login(alice)
     rows = read_csv(client.get(reverse("curriculum:my_dops_csv")))
     assert rows[1:] == []
+
+
+def test_a_supervisor_whose_enrollment_ended_gets_no_dops_csv(client, alice, bob):
+    dops(alice, bob)
+    enrollment = enrollment_of(alice)
+    Enrollment.objects.filter(pk=enrollment.pk).update(active=False)
+    client.force_login(bob)
+    response = client.get(reverse("curriculum:trainee_dops_csv", args=[enrollment.pk]))
+    assert response.status_code == 404
+
+
+def test_a_dops_recorded_before_the_form_asked_shows_what_it_counts_for(client, alice, bob):
+    (old,) = dops(alice, bob, rating=3)
+    ObservedAssessment.objects.filter(pk=old.pk).update(requirement=None)
+    client.force_login(alice)
+    body = client.get(reverse("curriculum:my_progress")).content.decode()
+    # Rated 3: too low for the MBB DOPS, so the engine counts it for the radiation-safety one.
+    assert "counts for Radiation-safety DOPS under fluoroscopy" in body
