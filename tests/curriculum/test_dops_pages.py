@@ -290,3 +290,30 @@ def test_a_dops_recorded_before_the_form_asked_shows_what_it_counts_for(client, 
     body = client.get(reverse("curriculum:my_progress")).content.decode()
     # Rated 3: too low for the MBB DOPS, so the engine counts it for the radiation-safety one.
     assert "counts for Radiation-safety DOPS under fluoroscopy" in body
+
+
+@pytest.mark.parametrize("name", ["curriculum:my_dops_csv", "curriculum:my_portfolio"])
+def test_the_dops_csv_and_portfolio_queries_are_the_same_with_2_and_50_dops(
+    client, alice, bob, name
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    url = reverse(name)
+
+    def queries() -> int:
+        client.get(url)  # the counts stored
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    entry = submitted_mbb(alice, bob)
+    dops(alice, bob, entry=entry, n=2)
+    small = queries()
+    dops(alice, bob, n=48)
+    assert queries() == small
+    # CSV: session, user, enrollment, the DOPS with procedure, assessor and requirement.
+    # Portfolio: also the roles, curriculum version, snapshot, and the entries with their
+    # injectates and signatures.
+    assert small <= (4 if name.endswith("csv") else 12)
