@@ -286,3 +286,28 @@ def test_an_entry_of_someone_else_or_a_draft_prefills_nothing_404(
         entry = EntryFactory(trainee=alice, supervisor=bob)
     client.force_login(bob)
     assert client.get(form_url(alice, entry)).status_code == 404
+
+
+@pytest.mark.parametrize("retired", ["requirement", "stage"])
+def test_a_retired_requirement_is_neither_offered_nor_accepted(client, alice, bob, retired):
+    target = requirement(MBB)
+    if retired == "requirement":
+        Requirement.objects.filter(pk=target.pk).update(active=False)
+    else:
+        Stage.objects.filter(pk=target.stage_id).update(active=False)
+    client.force_login(bob)
+    assert target not in client.get(form_url(alice)).context["form"].fields["requirement"].queryset
+    response = client.post(form_url(alice), dops_data(requirement=target.pk))
+    assert "Select a valid choice" in str(response.context["form"].errors["requirement"])
+    assert not ObservedAssessment.objects.exists()
+
+
+def test_a_dops_cannot_be_linked_to_another_trainees_entry(client, alice, bob, charlie, dave):
+    theirs = EntryFactory(
+        trainee=charlie, supervisor=dave, status=Entry.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    client.force_login(bob)
+    response = client.post(form_url(alice), dops_data(entry=theirs.pk))
+    assert response.status_code == 200
+    assert "Select a valid choice" in str(response.context["form"].errors["entry"])
+    assert not ObservedAssessment.objects.exists()
