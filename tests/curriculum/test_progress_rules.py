@@ -159,8 +159,9 @@ def counted_for(specs, assessment, guidance) -> int | None:
     matches, those its rating reaches (or, if none, all), named procedure types first, then
     named guidance, then the first."""
     dops = [(i, s) for i, s in enumerate(specs) if s["kind"] == Requirement.Kind.ASSESSMENTS]
-    if assessment["requirement"] is not None:
-        return assessment["requirement"] if assessment["requirement"] < len(specs) else None
+    recorded = assessment["requirement"]
+    if recorded is not None and recorded < len(specs):  # beyond them: recorded with none
+        return recorded
     matching = [(i, s) for i, s in dops if _alike(s, assessment, guidance)]
     reached = [(i, s) for i, s in matching if assessment["rating"] >= (s["min_autonomy"] or 0)]
     ranked = sorted(
