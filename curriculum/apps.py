@@ -8,9 +8,14 @@ class CurriculumConfig(AppConfig):
     def ready(self):
         from accounts.retention import keep
         from procedures.models import Injectate, ProcedureType
+        from procedures.panels import register_entry_panel
         from programs.models import Enrollment
 
+        from .dops import entry_assessments_panel
         from .models import ObservedAssessment, Requirement, Stage
+
+        # An entry's page shows the DOPS recorded on it, and "Record a DOPS".
+        register_entry_panel(entry_assessments_panel)
 
         # A requirement's lists are what it counts: deleting a listed type or injectate
         # would change it silently (an emptied list once meant "any").

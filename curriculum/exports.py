@@ -1,4 +1,4 @@
-"""Exports: the logbook as CSV, the printable portfolio, and the Cohort as CSV.
+"""Exports: the logbook and the DOPS as CSV, the printable portfolio, and the Cohort as CSV.
 
 Both read entries through `Entry.objects.visible_to`, so a supervisor's or director's
 export never includes a trainee's drafts. Three queries for the entries whatever their
@@ -10,6 +10,7 @@ import unicodedata
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry
@@ -17,6 +18,8 @@ from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
 
+from .dops import with_counts_for
+from .models import ObservedAssessment
 from .progress import program_stages, progress_for
 from .sorting import CohortSort
 from .views import cohort_in_order, cohort_scope
@@ -162,6 +165,67 @@ def trainee_logbook_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return _csv_response(request, enrollment.trainee)
 
 
+DOPS_HEADER = [
+    "Date observed",
+    "Procedure",
+    "Guidance",
+    "Global rating",
+    "Rating in words (O-SCORE)",
+    "Counts for",
+    "Counts",
+    "Assessor",
+    "Log entry",
+    "Comments",
+]
+
+
+def _assessments(request, trainee, enrollment: Enrollment | None) -> list[ObservedAssessment]:
+    """The trainee's DOPS that request.user may read, oldest first, each with the
+    requirement it counts for (curriculum.dops.with_counts_for). One query."""
+    assessments = list(
+        ObservedAssessment.objects.visible_to(request.user)
+        .filter(trainee=trainee)
+        .with_related()
+        .order_by("observed_on", "id")
+    )
+    return with_counts_for(assessments, enrollment.program if enrollment else None)
+
+
+def _dops_csv_response(request, trainee, enrollment: Enrollment | None) -> HttpResponse:
+    """The trainee's DOPS as CSV, scoped as the portfolio is; every cell neutralised."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"precept-dops-{trainee.username}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so that spreadsheet programs read UTF-8 (“ ”, en dashes)
+    writer = csv.writer(response)
+    writer.writerow(DOPS_HEADER)
+    entry_url = reverse("procedures:entry_detail", args=[0])[:-2]
+    for a in _assessments(request, trainee, enrollment):
+        row = [
+            a.observed_on.isoformat(),
+            a.procedure.name,
+            a.get_guidance_display(),
+            a.rating,
+            a.rating_words,
+            a.counts_for.name if a.counts_for else "",
+            "yes" if a.counts else "no",
+            a.assessor.display_name,
+            request.build_absolute_uri(f"{entry_url}{a.entry_id}/") if a.entry_id else "",
+            a.comments,
+        ]
+        writer.writerow([neutralise(cell) for cell in row])
+    return response
+
+
+def my_dops_csv(request: HttpRequest) -> HttpResponse:
+    return _dops_csv_response(request, request.user, _own_enrollment(request))
+
+
+def trainee_dops_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = get_enrollment(request, pk)
+    return _dops_csv_response(request, enrollment.trainee, enrollment)
+
+
 def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     progress = progress_for([enrollment])[enrollment.pk] if enrollment else None
     entries = _entries(request, trainee, signed_off_only=True)
@@ -179,6 +243,10 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
             "progress": progress,
             "entries": entries,
             "failed_signatures": sum(entry.verification.failed for entry in entries),
+            "assessments": _assessments(request, trainee, enrollment),
+            "dops_csv_url": reverse("curriculum:my_dops_csv")
+            if trainee == request.user
+            else reverse("curriculum:trainee_dops_csv", args=[enrollment.pk]),
             "printed_on": timezone.localdate(),
         },
     )

@@ -16,6 +16,7 @@ from procedures.models import (
     ProcedureType,
     text_limit,
 )
+from programs.access import actively_supervised_trainees, directed_trainees
 from programs.models import Enrollment, TimeStampedModel
 
 
@@ -125,6 +126,24 @@ class Requirement(TimeStampedModel):
         return [Modality(m).label for m in self.modalities]
 
 
+class ObservedAssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The DOPS `user` may read: their own, and those of the trainees whose enrollment
+        they may read as an active supervisor or as the program's director (as
+        programs.access.visible_enrollments decides). An assessor taken off the roster
+        loses them with the trainee. One query with two subqueries; nothing evaluated."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(trainee=user)
+            | Q(trainee__in=actively_supervised_trainees(user))
+            | Q(trainee__in=directed_trainees(user))
+        )
+
+    def with_related(self):
+        return self.select_related("procedure", "assessor", "requirement")
+
+
 class ObservedAssessment(TimeStampedModel):
     """A direct observation of procedural skills (DOPS): a supervisor watched the trainee
     do a procedure and gives a global rating on the five-point O-SCORE scale."""
@@ -143,11 +162,24 @@ class ObservedAssessment(TimeStampedModel):
         related_name="assessments",
         help_text="The log entry of the observed procedure, where there is one.",
     )
+    # The requirement this DOPS counts for, and no other (curriculum.progress). Empty on
+    # rows recorded before it was asked, and when no requirement of the trainee's program
+    # matched the procedure and guidance: those count by `progress.preferred_requirement`.
+    requirement = models.ForeignKey(
+        Requirement,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text="The DOPS requirement of the trainee's program that this assessment counts for.",
+    )
     observed_on = models.DateField("date observed")
     procedure = models.ForeignKey(ProcedureType, models.PROTECT, related_name="assessments")
     guidance = models.CharField(max_length=20, choices=Modality.choices)
     rating = models.PositiveSmallIntegerField("global rating", choices=Autonomy.choices)
     comments = models.TextField(blank=True, max_length=MAX_COMMENT)
+
+    objects = ObservedAssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-observed_on", "-id"]
@@ -174,6 +206,11 @@ class ObservedAssessment(TimeStampedModel):
 
     def __str__(self):
         return f"DOPS: {self.procedure} ({self.observed_on:%Y-%m-%d}), rated {self.rating}"
+
+    @property
+    def rating_words(self) -> str:
+        """The O-SCORE anchor of the rating, without its number: “I did not need to be there”."""
+        return Autonomy(self.rating).label.split(" – ", 1)[-1]
 
 
 class ProgressSnapshot(models.Model):

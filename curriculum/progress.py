@@ -8,7 +8,10 @@ whose procedure type, guidance and injectates match it, whose role is at least i
 minimum role, whose autonomy rating is at least its minimum (if any) and which were
 performed within its recency window (if any); "pending" counts the Submitted entries
 that would match. A requirement of kind "assessments" counts observed assessments
-(DOPS) instead, rated at least its minimum. A stage is complete when every requirement
+(DOPS) instead, rated at least its minimum: each DOPS counts for one requirement only,
+the one it was recorded against (`ObservedAssessment.requirement`), or, for a DOPS without
+one (recorded before the form asked, or when no requirement matched), the one
+`preferred_requirement` picks. A stage is complete when every requirement
 is met **and** the stage before it is complete; the current stage is the first
 incomplete one.
 
@@ -439,25 +442,113 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
     trainee_ids = set(trainee_ids)
     if not trainee_ids:
         return counts
-    for source, kind in (
-        (ENTRIES, Requirement.Kind.ENTRIES),
-        (ASSESSMENTS, Requirement.Kind.ASSESSMENTS),
-    ):
-        for windowed in (False, True):
-            batch = [r for r in requirements if r.kind == kind and bool(r.recency_days) == windowed]
-            if not batch:
-                continue
-            oldest = (
-                today - timedelta(days=max(r.recency_days for r in batch)) if windowed else None
-            )
-            # An injectate list is about entries; assessments record none.
-            listing = [r for r in batch if source == ENTRIES and r.injectate_ids]
-            plain = [r for r in batch if r not in listing]
-            if plain:
-                _tally(plain, _groups(source, trainee_ids, oldest, plain), today, counts)
-            if listing:
-                _tally(listing, _drug_groups(trainee_ids, oldest, listing), today, counts)
+    for windowed in (False, True):
+        batch = [
+            r
+            for r in requirements
+            if r.kind == Requirement.Kind.ENTRIES and bool(r.recency_days) == windowed
+        ]
+        if not batch:
+            continue
+        oldest = today - timedelta(days=max(r.recency_days for r in batch)) if windowed else None
+        listing = [r for r in batch if r.injectate_ids]
+        plain = [r for r in batch if r not in listing]
+        if plain:
+            _tally(plain, _groups(ENTRIES, trainee_ids, oldest, plain), today, counts)
+        if listing:
+            _tally(listing, _drug_groups(trainee_ids, oldest, listing), today, counts)
+    assessed = [r for r in requirements if r.kind == Requirement.Kind.ASSESSMENTS]
+    if assessed:
+        _count_assessments(assessed, trainee_ids, today, counts)
     return counts
+
+
+# --- Observed assessments (DOPS) -------------------------------------------------------------
+
+
+def matches(requirement: Requirement, procedure_id: int, guidance: str) -> bool:
+    """Whether a DOPS of this procedure type under this guidance is one `requirement` (of
+    kind assessments, from the structure: it reads `type_ids`) asks for; the rating aside."""
+    return (requirement.any_procedure or procedure_id in requirement.type_ids) and (
+        not requirement.modalities or guidance in requirement.modalities
+    )
+
+
+def preferred_requirement(
+    requirements: list[Requirement], procedure_id: int, guidance: str, rating: int | None
+) -> Requirement | None:
+    """The one requirement, of these DOPS requirements in curriculum order, that a DOPS
+    counts for when it names none, and the form's choice when the supervisor leaves it:
+
+    of those it matches (`matches`), the ones its rating reaches (all of them while the
+    rating is unknown) or, if it reaches none, all it matches; of these, those naming
+    procedure types before those counting any procedure, then those naming guidance before
+    those taking any, then the first in curriculum order (stage, then requirement order).
+
+    So a lumbar medial branch block under fluoroscopy rated 4 counts for "DOPS on a lumbar
+    medial branch block" rather than "Radiation-safety DOPS under fluoroscopy", and rated 3
+    (too low for the first) for the radiation-safety DOPS: never for both. The choice
+    depends on the DOPS and the curriculum only, never on the day.
+    """
+    candidates = [r for r in requirements if matches(r, procedure_id, guidance)]
+    reached = [r for r in candidates if rating is None or rating >= (r.min_autonomy or 0)]
+    ranked = sorted(
+        enumerate(reached or candidates),
+        key=lambda item: (item[1].any_procedure, not item[1].modalities, item[0]),
+    )
+    return ranked[0][1] if ranked else None
+
+
+def _count_assessments(requirements, trainee_ids, today: date, counts) -> None:
+    """Count these trainees' DOPS into `counts` for these requirements (every DOPS
+    requirement of one program, in curriculum order): each DOPS for its own requirement,
+    or `preferred_requirement`'s, when it matches it, is rated at least its minimum and
+    falls inside its window. One grouped query (a trainee has a few dozen DOPS at most)."""
+    where, params = _in("e.trainee_id", trainee_ids)
+    keys = "e.trainee_id, e.procedure_id, e.guidance, e.requirement_id, e.rating, e.observed_on"
+    rows = _fetch(
+        f"SELECT {keys}, COUNT(*) FROM {ASSESSMENTS} e WHERE {where} GROUP BY {keys}", params
+    )
+    by_id = {r.pk: r for r in requirements}
+    preferred = {}
+    cells = defaultdict(lambda: defaultdict(int))
+    for trainee_id, procedure_id, guidance, requirement_id, rating, day, n in rows:
+        if requirement_id is None:
+            key = procedure_id, guidance, rating
+            if key not in preferred:
+                preferred[key] = preferred_requirement(requirements, *key)
+            requirement = preferred[key]
+        else:
+            requirement = by_id.get(requirement_id)  # None: retired, or another program's
+        if requirement is None or not matches(requirement, procedure_id, guidance):
+            continue
+        if rating < (requirement.min_autonomy or 0):
+            continue
+        day = _ordinal(day)
+        if requirement.recency_days:
+            if day < (today - timedelta(days=requirement.recency_days)).toordinal():
+                continue
+            cells[trainee_id, requirement.pk][day] += n
+        else:
+            cells[trainee_id, requirement.pk][None] += n
+    for (trainee_id, requirement_id), cell in cells.items():
+        if by_id[requirement_id].recency_days:
+            counts[trainee_id, requirement_id] = {"d": sorted(map(list, cell.items())), "p": []}
+        else:
+            counts[trainee_id, requirement_id] = [cell[None], 0]
+
+
+def assessment_requirements(program: Program) -> list[Requirement]:
+    """The program's DOPS requirements in curriculum order (active ones, in active stages),
+    from this process's copy of the curriculum: no query while `program.curriculum_version`
+    is the one cached. Each has `type_ids`, for `matches`."""
+    structure = _structure({program.pk: program.curriculum_version})
+    return [
+        r
+        for _, requirements in structure[program.pk]
+        for r in requirements
+        if r.kind == Requirement.Kind.ASSESSMENTS
+    ]
 
 
 # --- Stored counts ---------------------------------------------------------------------------

@@ -25,9 +25,10 @@ from programs.access import get_enrollment, supervisors_ever
 from programs.models import Enrollment, Program
 
 from .charts import Series, stacked_bars
+from .dops import with_counts_for
 from .forms import AssessmentForm
 from .models import ObservedAssessment
-from .progress import program_stages, progress_for
+from .progress import preferred_requirement, program_stages, progress_for
 from .sorting import CohortSort
 
 CHART_MONTHS = 12
@@ -42,13 +43,7 @@ RECENT_EVENT_FIELDS = [
     "procedure__name",
     *[f"actor__{name}" for name in PERSON],
 ]
-RECENT_ASSESSMENT_FIELDS = [
-    "observed_on",
-    "guidance",
-    "rating",
-    "procedure__name",
-    *[f"assessor__{name}" for name in PERSON],
-]
+PROGRESS_DOPS = 20  # the newest DOPS on Progress; the portfolio and the DOPS CSV have all
 RETURNED_LIST_LIMIT = 50
 COHORT_PAGE_SIZE = 50  # trainees per Cohort page; the CSV has them all
 
@@ -113,17 +108,18 @@ def _progress_context(enrollment: Enrollment) -> dict:
         .only(*RECENT_EVENT_FIELDS)
         .order_by("-at", "-id")[:8]
     )
+    # The newest DOPS, with their ratings and comments; one more tells that there are more.
     assessments = list(
         ObservedAssessment.objects.filter(trainee=trainee)
-        .select_related("procedure", "assessor")
-        .only(*RECENT_ASSESSMENT_FIELDS)
-        .order_by("-observed_on", "-id")[:5]
+        .with_related()
+        .order_by("-observed_on", "-id")[: PROGRESS_DOPS + 1]
     )
     return {
         "enrollment": enrollment,
         "progress": progress,
         "events": events,
-        "assessments": assessments,
+        "assessments": with_counts_for(assessments[:PROGRESS_DOPS], enrollment.program),
+        "more_assessments": len(assessments) > PROGRESS_DOPS,
         "chart": _monthly_chart(trainee),
     }
 
@@ -412,21 +408,31 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
         # enrollment takes no new DOPS, even from someone who both directs and supervised.
         raise PermissionDenied
     trainee = enrollment.trainee
+    program = enrollment.program
+    entry = counts_for = None
     if request.method == "POST":
-        form = AssessmentForm(request.POST, trainee=trainee)
+        form = AssessmentForm(request.POST, trainee=trainee, program=program)
         if form.is_valid():
             assessment = form.save(commit=False)
             assessment.trainee = trainee
             assessment.assessor = request.user
             assessment.save()
-            messages.success(request, f"Observed assessment recorded for {trainee.display_name}.")
+            messages.success(
+                request,
+                f"Observed assessment recorded for {trainee.display_name}. "
+                + _counts_for_words(assessment),
+            )
             return redirect("curriculum:trainee_progress", pk=enrollment.pk)
     else:
         initial = {"observed_on": timezone.localdate()}
         entry_pk = request.GET.get("entry", "")
         if entry_pk.isascii() and entry_pk.isdigit() and len(entry_pk) < 19:
             entry = get_object_or_404(
-                Entry.objects.visible_to(request.user).filter(trainee=trainee), pk=entry_pk
+                Entry.objects.visible_to(request.user)
+                .filter(trainee=trainee)
+                .exclude(status=Entry.Status.DRAFT)
+                .select_related("procedure"),
+                pk=entry_pk,
             )
             initial.update(
                 entry=entry.pk,
@@ -434,9 +440,34 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 procedure=entry.procedure_id,
                 guidance=entry.guidance,
             )
-        form = AssessmentForm(initial=initial, trainee=trainee)
+        form = AssessmentForm(initial=initial, trainee=trainee, program=program)
+        if entry is not None:
+            counts_for = preferred_requirement(
+                form.requirements, entry.procedure_id, entry.guidance, None
+            )
+            form.initial["requirement"] = counts_for.pk if counts_for else None
     return render(
         request,
         "curriculum/assessment_form.html",
-        {"page": "trainees", "form": form, "enrollment": enrollment},
+        {
+            "page": "trainees",
+            "form": form,
+            "enrollment": enrollment,
+            "entry": entry,
+            "counts_for": counts_for,
+            "requirement_data": form.requirement_data(),
+        },
     )
+
+
+def _counts_for_words(assessment: ObservedAssessment) -> str:
+    """What the saved DOPS counts for, in a sentence for the confirmation."""
+    requirement = assessment.requirement
+    if requirement is None:
+        return "It counts for no requirement: none of the program asks for this procedure."
+    if assessment.rating < (requirement.min_autonomy or 0):
+        return (
+            f"Rated {assessment.rating}, below the {requirement.min_autonomy} that "
+            f"“{requirement.name}” asks, it does not count towards it."
+        )
+    return f"It counts for “{requirement.name}”."

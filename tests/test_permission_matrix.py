@@ -342,6 +342,11 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     "curriculum:trainee_logbook_csv": Rule(
         obj="enrollment", get=ALICES_ENROLLMENT, post=ALICES_ENROLLMENT
     ),
+    # Her DOPS as CSV: scoped as her portfolio is.
+    "curriculum:my_dops_csv": OWN_PAGE,
+    "curriculum:trainee_dops_csv": Rule(
+        obj="enrollment", get=ALICES_ENROLLMENT, post=ALICES_ENROLLMENT
+    ),
     "curriculum:assessment_create": Rule(
         obj="enrollment",
         data=dops_body,

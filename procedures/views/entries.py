@@ -20,6 +20,7 @@ from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..memory import Memory, procedure_memory
 from ..models import Entry
+from ..panels import entry_panels
 from ..reauth import password_needed
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from ..services import entry_delete as delete_entry
@@ -238,6 +239,7 @@ def render_entry_page(
             "can_decide": can_decide,
             "sign_off_form": sign_off_form if can_decide else None,
             "return_form": return_form if can_decide else None,
+            "panels": entry_panels(request, entry),
             **history,
         },
     )

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from procedures.models import Entry, Injectate
+from curriculum.models import ObservedAssessment, Requirement
+from procedures.models import Entry, Injectate, ProcedureType
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, EntryFactory
 
@@ -167,6 +168,77 @@ def test_progress(transactional_db, tab, alice, bob):
     some_entries(alice, bob)
     sign_in(tab, "alice", PASSWORD)
     tab.goto("/progress/")
+    assert_accessible(tab)
+
+
+def some_dops(alice, bob) -> Entry:
+    """A submitted lumbar medial branch block of alice's with a DOPS on it, and a DOPS on
+    no entry, rated too low for its requirement."""
+    mbb = ProcedureType.objects.get(slug="lumbar-mbb")
+    entry = EntryFactory(
+        trainee=alice,
+        supervisor=bob,
+        procedure=mbb,
+        status=Entry.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    for linked, rating in ((entry, 4), (None, 2)):
+        ObservedAssessment.objects.create(
+            trainee=alice,
+            assessor=bob,
+            entry=linked,
+            procedure=mbb,
+            guidance="fluoroscopy",
+            rating=rating,
+            comments="Steady needle; check the lateral view.",
+            observed_on=timezone.localdate(),
+            requirement=Requirement.objects.get(key="lumbar-mbb-dops"),
+        )
+    return entry
+
+
+def test_progress_with_dops(transactional_db, tab, alice, bob):
+    some_dops(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/progress/")
+    assert tab.locator(".dops-item").count() == 2
+    assert_accessible(tab)
+
+
+def test_entry_page_with_dops_and_record_a_dops(transactional_db, tab, alice, bob):
+    entry = some_dops(alice, bob)
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto(f"/entries/{entry.pk}/")
+    assert tab.get_by_role("link", name="Record a DOPS").is_visible()
+    assert tab.locator(".dops-item").count() == 1
+    assert_accessible(tab)
+
+
+def test_dops_form_prefilled_from_an_entry(transactional_db, tab, alice, bob):
+    entry = some_dops(alice, bob)
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto(f"/entries/{entry.pk}/")
+    tab.get_by_role("link", name="Record a DOPS").click()
+    tab.wait_for_load_state()
+    assert tab.locator("#dops-counts-for").inner_text().startswith("This DOPS will count for")
+    assert_accessible(tab)
+
+
+def test_dops_form_with_errors(transactional_db, tab, alice, bob):
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto(f"/trainees/{alice.enrollments.get().pk}/assessments/new/")
+    tab.get_by_label("Comments").fill("MRN 12345678 tolerated well")
+    tab.get_by_role("button", name="Record assessment").click()
+    tab.wait_for_load_state()
+    assert tab.locator(".invalid-feedback").count() >= 2
+    assert_accessible(tab)
+
+
+def test_portfolio_with_dops(transactional_db, tab, alice, bob):
+    some_dops(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/progress/portfolio/")
+    assert tab.locator(".dops-item").count() == 2
     assert_accessible(tab)
 
 

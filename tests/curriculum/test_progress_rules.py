@@ -2,7 +2,8 @@
 
 Hypothesis makes a one-stage program of random requirements (procedure types or any,
 guidance, injectates, minimum role, minimum autonomy or rating, recency window, kind) and a
-trainee with random entries (every status) and assessments. The engine's done and pending
+trainee with random entries (every status) and assessments (recorded against a
+requirement or not). The engine's done and pending
 counts must equal those of a plain reading of the rules (curriculum.progress's docstring)
 over the same objects, one requirement and one entry at a time. Its grouped SQL and its
 Python tally are an optimisation; this is what they optimise.
@@ -63,6 +64,10 @@ assessments = st.lists(
             "guidance": st.integers(0, 3),
             "rating": st.integers(1, 5),
             "days_ago": st.integers(0, 500),
+            # The requirement it was recorded against (an index into the requirements;
+            # one that is not a DOPS requirement, or does not match, counts for nothing),
+            # or none: recorded before the form asked.
+            "requirement": st.none() | st.integers(0, 4),
         }
     ),
     max_size=4,
@@ -121,11 +126,12 @@ def make_entries(trainee, supervisor, specs, types, drugs, today):
     return made
 
 
-def make_assessments(trainee, assessor, specs, types, today):
+def make_assessments(trainee, assessor, specs, types, today, made_requirements):
     made = []
     for spec in specs:
         procedure = types[spec["procedure"]]
         guidance = procedure.modalities[spec["guidance"] % len(procedure.modalities)]
+        index = spec["requirement"]
         ObservedAssessment.objects.create(
             trainee=trainee,
             assessor=assessor,
@@ -133,26 +139,52 @@ def make_assessments(trainee, assessor, specs, types, today):
             guidance=guidance,
             rating=spec["rating"],
             observed_on=today - timedelta(days=spec["days_ago"]),
+            requirement=made_requirements[index][0]
+            if index is not None and index < len(made_requirements)
+            else None,
         )
         made.append((spec, guidance))
     return made
 
 
-def expected(spec, logged, observed):
-    """(done, pending) for one requirement, read straight from the rules."""
+def _alike(spec, item, guidance) -> bool:
+    return (spec["any_procedure"] or item["procedure"] in spec["types"]) and (
+        not spec["modalities"] or guidance in spec["modalities"]
+    )
+
+
+def counted_for(specs, assessment, guidance) -> int | None:
+    """The index of the one requirement an assessment counts for, if any, read from the
+    rules: the one it was recorded against; without one, of the DOPS requirements it
+    matches, those its rating reaches (or, if none, all), named procedure types first, then
+    named guidance, then the first."""
+    dops = [(i, s) for i, s in enumerate(specs) if s["kind"] == Requirement.Kind.ASSESSMENTS]
+    recorded = assessment["requirement"]
+    if recorded is not None and recorded < len(specs):  # beyond them: recorded with none
+        return recorded
+    matching = [(i, s) for i, s in dops if _alike(s, assessment, guidance)]
+    reached = [(i, s) for i, s in matching if assessment["rating"] >= (s["min_autonomy"] or 0)]
+    ranked = sorted(
+        reached or matching, key=lambda item: (item[1]["any_procedure"], not item[1]["modalities"])
+    )
+    return ranked[0][0] if ranked else None
+
+
+def expected(spec, logged, observed, specs=(), index=None):
+    """(done, pending) for one requirement (the `index`th of `specs`), read straight from
+    the rules."""
 
     def alike(item, guidance, days_ago):
-        return (
-            (spec["any_procedure"] or item["procedure"] in spec["types"])
-            and (not spec["modalities"] or guidance in spec["modalities"])
-            and (spec["recency_days"] is None or days_ago <= spec["recency_days"])
+        return _alike(spec, item, guidance) and (
+            spec["recency_days"] is None or days_ago <= spec["recency_days"]
         )
 
     if spec["kind"] == Requirement.Kind.ASSESSMENTS:
         done = sum(
             1
             for a, guidance in observed
-            if alike(a, guidance, a["days_ago"])
+            if counted_for(specs, a, guidance) == index
+            and alike(a, guidance, a["days_ago"])
             and (spec["min_autonomy"] is None or a["rating"] >= spec["min_autonomy"])
         )
         return done, 0
@@ -190,9 +222,11 @@ def test_the_counts_are_the_rules(db, bob, specs, logged, observed):
         trainee=trainee, program=program, start_date=today - timedelta(days=600)
     )
     entry_specs = make_entries(trainee, bob, logged, types, drugs, today)
-    assessment_specs = make_assessments(trainee, bob, observed, types, today)
+    assessment_specs = make_assessments(trainee, bob, observed, types, today, made)
 
     progress = progress_for([enrollment])[enrollment.pk]
     counted = {rp.requirement.pk: (rp.done, rp.pending) for rp in progress.stages[0].requirements}
-    for requirement, spec in made:
-        assert counted[requirement.pk] == expected(spec, entry_specs, assessment_specs), spec
+    for index, (requirement, spec) in enumerate(made):
+        assert counted[requirement.pk] == expected(
+            spec, entry_specs, assessment_specs, specs, index
+        ), spec
