@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from config.converters import IdConverter
 from config.health import healthz
+from config.offline import service_worker
 from procedures.views.entries import home
 
 register_converter(IdConverter, "id")
@@ -36,6 +37,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     # Load balancers and monitors (config.health). No trailing slash, as they are written.
     path("healthz", healthz, name="healthz"),
+    # The offline worker (config.offline): at the root, so that it may serve every page.
+    path("sw.js", service_worker, name="service_worker"),
 ]
 
 handler500 = "config.errors.server_error"

@@ -236,6 +236,15 @@
     levelsInput.addEventListener("input", markLevels);
   }
 
+  // A form the worker kept from an earlier day (logging offline) starts on today, as the
+  // server would have made it: its date and the latest allowed are the day it was kept.
+  const date = field("performed_on");
+  if (date && date.max && date.value === date.max && !/\/\d+\//.test(form.getAttribute("action"))) {
+    const now = new Date();
+    const today = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    if (today > date.max) { date.max = today; date.value = today; }
+  }
+
   form.addEventListener("change", (event) => {
     const name = event.target.name;
     if (name === "procedure") {
@@ -306,6 +315,10 @@
     }
   }
 
+  // The form came back after an entry was kept on this phone with no network (sw.js):
+  // that entry is in the outbox now, so the form starts empty.
+  if (new URLSearchParams(location.search).has("kept")) sessionStorage.removeItem(KEY);
+  window.PreceptEntryForm = { restore };
   const stored = sessionStorage.getItem(KEY);
   const hasErrors = form.querySelector(".is-invalid") !== null;
   if (stored && !hasErrors) {
