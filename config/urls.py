@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from config.converters import IdConverter
 from config.health import healthz
-from procedures.views.entries import home
+from curriculum.home import home
 
 register_converter(IdConverter, "id")
 
