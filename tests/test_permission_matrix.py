@@ -193,6 +193,8 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
         get=public(redirect("home"), anonymous=OK),
         post=public(redirect("home"), anonymous=OK),  # an empty form: its errors
     ),
+    # Only the signed-in user's own preferences; an empty POST: the form with its errors.
+    "email_settings": OWN_PAGE,
     "logout": Rule(get=signed_in(NOT_ALLOWED), post=signed_in(redirect("login"))),
     "favicon.ico": Rule(get=public(Expect(301, "@favicon")), post=public(Expect(301, "@favicon"))),
     # For load balancers: public, GET and HEAD only (config.health).
