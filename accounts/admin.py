@@ -10,3 +10,19 @@ class PreceptUserAdmin(KeepRecordsAdmin, UserAdmin):
     """Users whom a record names are deactivated, never deleted (`accounts.retention`)."""
 
     search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (
+            "E-mail",
+            {
+                "fields": [
+                    "supervisor_mail",
+                    "weekly_digest",
+                    "daily_digest_sent_on",
+                    "weekly_digest_sent_on",
+                ]
+            },
+        ),
+    ]
+    # Written by the digest commands only.
+    readonly_fields = ["daily_digest_sent_on", "weekly_digest_sent_on"]
