@@ -39,6 +39,16 @@ DRAFT_DAYS = 7  # a draft untouched since it was started this long ago is worth 
 WAITING_DAYS = 14  # a trainee's entry waiting this long: worth asking the supervisor about
 OVERDUE_DAYS = 30  # as Cohort and the reminders (DESIGN §5)
 PERSON = ["title", "first_name", "last_name", "username"]
+# What an item of Home's lists shows of an entry (status and revision: the model's guard).
+ENTRY_FIELDS = [
+    "performed_on",
+    "status",
+    "revision",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "procedure",
+]
 
 
 @dataclass
@@ -115,7 +125,13 @@ def _logbook(status: str) -> str:
 
 def _trainee_section(user, now) -> TraineeSection:
     """At most about a dozen queries, whatever the size of the Logbook."""
-    own = Entry.objects.filter(trainee=user).select_related("procedure", "supervisor")
+    # Only what the lists show: full entry rows with two joined tables cost more to build
+    # and load than the queries take to run.
+    own = (
+        Entry.objects.filter(trainee=user)
+        .select_related("procedure", "supervisor")
+        .only(*ENTRY_FIELDS, "procedure__name", *[f"supervisor__{name}" for name in PERSON])
+    )
     returned = short_list(
         own.filter(status=Entry.Status.RETURNED).order_by("updated_at", "id"),
         _logbook(Entry.Status.RETURNED),
@@ -183,7 +199,8 @@ def _supervisor_section(user, now) -> SupervisorSection:
     overdue = short_list(
         Entry.objects.awaiting(user)
         .filter(submitted_at__lt=now - timedelta(days=OVERDUE_DAYS))
-        .select_related("procedure", "trainee"),
+        .select_related("procedure", "trainee")
+        .only(*ENTRY_FIELDS, "procedure__name", *[f"trainee__{name}" for name in PERSON]),
         reverse("procedures:signoff_queue"),
     )
     for entry in overdue.items:
