@@ -24,5 +24,11 @@ class PreceptUserAdmin(KeepRecordsAdmin, UserAdmin):
             },
         ),
     ]
-    # Written by the digest commands only.
-    readonly_fields = ["daily_digest_sent_on", "weekly_digest_sent_on"]
+    # Shown, not edited: each user chooses their own on E-mail settings, and the digest
+    # commands record when they sent.
+    readonly_fields = [
+        "supervisor_mail",
+        "weekly_digest",
+        "daily_digest_sent_on",
+        "weekly_digest_sent_on",
+    ]
