@@ -244,6 +244,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The signed-in user's home: a section for each role they hold. Someone with no role
     yet (no enrollment, no program) sees the trainee's section: the Logbook is theirs."""
     flags = roles(request.user)
+    request.precept_roles = flags  # the navigation's too (procedures.context_processors)
     now = timezone.now()
     show_trainee = flags["is_trainee"] or not (flags["is_supervisor"] or flags["is_director"])
     context = {

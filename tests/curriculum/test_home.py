@@ -225,15 +225,15 @@ def trainee_data(alice, bob, n):
     bulk(alice, bob, Entry.Status.SIGNED_OFF, n, submitted_at=long_ago, autonomy=4)
 
 
-# Trainee, measured: session, user, roles; returned, its count, the comments; drafts and
-# their count; waiting and their count; the enrollment; progress (curriculum versions,
-# snapshots); the navigation's roles. 14 at both sizes (11 while no list runs over).
+# Trainee, measured: session, user, roles (shared with the navigation); returned, its
+# count, the comments; drafts and their count; waiting and their count; the enrollment;
+# progress (curriculum versions, snapshots). 13 at both sizes (10 while no list runs over).
 @pytest.mark.parametrize("n", [2, 300])
 def test_trainee_home_queries_do_not_grow(client, alice, bob, n, django_assert_max_num_queries):
     trainee_data(alice, bob, n)
     client.force_login(alice)
     client.get(HOME)  # the first read stores the progress snapshot
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         response = client.get(HOME)
     assert response.context["trainee"].returned.items
 
@@ -247,10 +247,10 @@ def test_supervisor_and_director_home_queries_do_not_grow(
     trainee_data(charlie, dave, n)
     waiting_entries(alice, bob, n, days_ago=40)
     client.force_login(bob)
-    # Measured: session, user, roles; overdue and their count; programs, the backlog per
-    # supervisor, their names, returned, open signature findings, the last sweep; the
-    # navigation's roles and queue count. 13 at both sizes.
-    with django_assert_max_num_queries(13):
+    # Measured: session, user, roles (shared with the navigation); overdue and their count;
+    # programs, the backlog per supervisor, their names, returned, open signature findings,
+    # the last sweep; the navigation's queue count. 12 at both sizes.
+    with django_assert_max_num_queries(12):
         response = client.get(HOME)
     assert response.context["supervisor"].overdue.items
     assert response.context["director"].overdue
