@@ -15,11 +15,13 @@ and a count (stopping at procedures.backlog.COUNT_CAP) only then. The number of 
 the same with ten entries or a hundred thousand.
 """
 
+import operator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import reduce
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,7 +31,7 @@ from django.views.decorators.http import require_safe
 from procedures.backlog import COUNT_CAP, CappedCount, returned_count, waiting_by_supervisor
 from procedures.models import Entry, EntryEvent
 from procedures.signatures import signature_alerts
-from programs.access import roles, supervisors_ever
+from programs.access import request_roles, supervisors_ever
 from programs.models import Enrollment, Program
 
 from .progress import progress_for
@@ -218,9 +220,13 @@ def _director_section(user, now) -> DirectorSection:
     section = DirectorSection(programs=programs)
     directed = Program.objects.filter(directors=user)
     trainee_ids = Enrollment.objects.filter(program__in=directed, active=True).values("trainee_id")
-    overdue = waiting_by_supervisor(
-        trainee_ids, supervisors_ever(directed), now - timedelta(days=OVERDUE_DAYS)
+    # Everyone who supervises, or once supervised, in any of the programs: one subquery.
+    supervisors = (
+        get_user_model()
+        .objects.filter(reduce(operator.or_, (Q(pk__in=supervisors_ever(p)) for p in programs)))
+        .values("pk")
     )
+    overdue = waiting_by_supervisor(trainee_ids, supervisors, now - timedelta(days=OVERDUE_DAYS))
     if overdue:
         names = (
             get_user_model()
@@ -242,14 +248,14 @@ def _director_section(user, now) -> DirectorSection:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in user's home: a section for each role they hold. Someone with no role
-    yet (no enrollment, no program) sees the trainee's section: the Logbook is theirs."""
-    flags = roles(request.user)
-    request.precept_roles = flags  # the navigation's too (procedures.context_processors)
+    yet (not enrolled as a trainee, supervising and directing nothing) is told why there is
+    no Logbook here and who can change that."""
+    flags = request_roles(request)  # the navigation's too: asked once
     now = timezone.now()
-    show_trainee = flags["is_trainee"] or not (flags["is_supervisor"] or flags["is_director"])
     context = {
         "page": "home",
-        "trainee": _trainee_section(request.user, now) if show_trainee else None,
+        "no_role": not any(flags.values()),
+        "trainee": _trainee_section(request.user, now) if flags["is_trainee"] else None,
         "supervisor": _supervisor_section(request.user, now) if flags["is_supervisor"] else None,
         "director": _director_section(request.user, now) if flags["is_director"] else None,
         "draft_days": DRAFT_DAYS,

@@ -167,13 +167,15 @@ def week_start(today: date) -> date:
 
 
 def weekly_digests(today: date, *, lock: bool = False) -> list[Digest]:
-    """The trainees who have not opted out, have not had this week's digest, and have
-    drafts or returned entries; with them, the returned first, each kind oldest first.
+    """The trainees (an active enrollment) who have not opted out, have not had this week's
+    digest, and have drafts or returned entries; with them, the returned first, each kind oldest first.
     Three queries."""
     to_do = Entry.objects.filter(status__in=TRAINEE_KINDS)
     users = User.objects.filter(
         Q(weekly_digest_sent_on__isnull=True) | Q(weekly_digest_sent_on__lt=week_start(today)),
         Exists(to_do.filter(trainee=OuterRef("pk"))),
+        # Trainees now: someone whose enrollment ended can no longer submit what is listed.
+        Exists(Enrollment.objects.filter(trainee=OuterRef("pk"), active=True)),
         weekly_digest=True,
         is_active=True,
     ).order_by("pk")

@@ -3,7 +3,7 @@ decided (relations, not global flags, decide access: DESIGN §2)."""
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from .models import Enrollment, Program
@@ -71,16 +71,23 @@ def roles(user) -> dict:
     return flags or {"is_trainee": False, "is_supervisor": False, "is_director": False}
 
 
-def supervisors_ever(program: Program | QuerySet):
+def request_roles(request) -> dict:
+    """roles(request.user), asked once per request: the navigation and the views that
+    depend on a role share the answer."""
+    cached = getattr(request, "_precept_roles", None)
+    if cached is None:
+        cached = request._precept_roles = roles(request.user)
+    return cached
+
+
+def supervisors_ever(program: Program):
     """The ids of everyone who supervises, or once supervised, an enrollment in `program`
-    (or in any of a queryset of programs: Home's director section) as a queryset for
-    `__in`: an entry still waiting for a supervisor taken off the roster is the program's
-    concern too. Read from the roster and its history, never from entries."""
-    lookup = "enrollment__program__in" if isinstance(program, QuerySet) else "enrollment__program"
-    now = Enrollment.supervisors.through.objects.filter(**{lookup: program})
+    (a queryset for `__in`): an entry still waiting for a supervisor taken off the roster is
+    the program's concern too. Read from the roster and its history, never from entries."""
+    now = Enrollment.supervisors.through.objects.filter(enrollment__program=program)
     # django-simple-history's record of the roster (Enrollment.history, m2m_fields).
     past = apps.get_model("programs", "HistoricalEnrollment_supervisors").objects.filter(
-        **{lookup: program}
+        enrollment__program=program
     )
     return (
         get_user_model()

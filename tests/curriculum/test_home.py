@@ -121,11 +121,22 @@ def test_trainee_with_nothing_to_do_is_told_so(client, alice):
     assert "Nothing has waited on a supervisor that long." in html
 
 
-def test_someone_with_no_role_sees_their_logbook_section_and_why_no_requirement(client, db):
+def test_someone_with_no_role_is_told_why_there_is_no_logbook(client, db):
     nobody = UserFactory(username="nobody")
     response = home(client, nobody)
-    assert response.context["trainee"] is not None
-    assert "You are not enrolled in a program yet" in response.content.decode()
+    assert response.context["trainee"] is None
+    assert response.context["supervisor"] is None and response.context["director"] is None
+    html = response.content.decode()
+    assert "No Logbook" in html
+    assert "Your program director or an administrator enrolls trainees" in html
+
+
+def test_a_trainee_whose_enrollment_ended_has_no_trainee_section(client, alice, bob):
+    returned(alice, bob)
+    Enrollment.objects.filter(trainee=alice).update(active=False)
+    response = home(client, alice)
+    assert response.context["trainee"] is None
+    assert "No Logbook" in response.content.decode()
 
 
 def test_a_trainee_sees_only_their_own_entries(client, alice, bob, charlie, dave):

@@ -249,6 +249,14 @@ def test_weekly_digest_respects_the_opt_out(alice, bob, mailoutbox):
     assert mailoutbox == []
 
 
+def test_weekly_digest_is_only_for_current_trainees(alice, bob, mailoutbox):
+    with_email(alice)
+    EntryFactory(trainee=alice, supervisor=bob)
+    Enrollment.objects.filter(trainee=alice).update(active=False)
+    run("send_weekly_digests")
+    assert mailoutbox == []
+
+
 def test_weekly_digest_is_sent_once_a_week(alice, bob, mailoutbox):
     with_email(alice)
     EntryFactory(trainee=alice, supervisor=bob)
@@ -297,6 +305,9 @@ def test_weekly_queries_do_not_grow_with_the_number_of_trainees(program, mailout
         Entry.objects.all().delete()
         for _ in range(n):
             trainee = UserFactory(email="t@example.org")
+            Enrollment.objects.create(
+                trainee=trainee, program=program, start_date=timezone.localdate()
+            )
             Entry.objects.bulk_create(
                 [EntryFactory.build(trainee=trainee) for _ in range(3)]
                 + [
