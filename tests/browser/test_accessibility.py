@@ -117,64 +117,6 @@ def test_sign_in_page(transactional_db, tab):
     assert_accessible(tab)
 
 
-def test_logbook(transactional_db, tab, alice, bob):
-    some_entries(alice, bob)
-    sign_in(tab, "alice", PASSWORD)
-    tab.goto("/entries/")
-    assert tab.get_by_role("row").filter(has_text="Returned").count() == 1
-    assert_accessible(tab)
-
-
-def test_log_a_procedure(transactional_db, tab, alice, bob):
-    sign_in(tab, "alice", PASSWORD)
-    tab.goto("/entries/new/")
-    assert_accessible(tab)
-
-
-def test_log_a_procedure_with_errors(transactional_db, tab, alice, bob):
-    sign_in(tab, "alice", PASSWORD)
-    tab.goto("/entries/new/")
-    tab.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
-    tab.get_by_label("Levels").fill("C5–C6")
-    tab.get_by_label("Notes").fill("MRN 12345678 tolerated well")
-    tab.get_by_role("button", name="Submit for sign-off").click()
-    tab.wait_for_load_state()
-    assert tab.get_by_text("Please correct the fields marked below").is_visible()
-    assert_accessible(tab)
-
-
-def test_sign_off_queue(transactional_db, tab, alice, bob):
-    some_entries(alice, bob)
-    sign_in(tab, "bob", PASSWORD)
-    tab.goto("/entries/sign-off/")
-    assert tab.locator("main li.list-group-item").count() == 2
-    assert_accessible(tab)
-
-
-def test_entry_page_with_sign_off_and_return_forms(transactional_db, tab, alice, bob):
-    entry = EntryFactory(
-        trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED, submitted_at=timezone.now()
-    )
-    sign_in(tab, "bob", PASSWORD)
-    tab.goto(f"/entries/{entry.pk}/")
-    assert tab.get_by_role("button", name="Return to trainee").is_visible()
-    assert_accessible(tab)
-
-
-def test_progress(transactional_db, tab, alice, bob):
-    some_entries(alice, bob)
-    sign_in(tab, "alice", PASSWORD)
-    tab.goto("/progress/")
-    assert_accessible(tab)
-
-
-def test_cohort(transactional_db, tab, alice, bob, charlie, diana):
-    some_entries(alice, bob)
-    sign_in(tab, "diana", PASSWORD)
-    tab.goto("/cohort/")
-    assert_accessible(tab)
-
-
 def home_items(alice, bob):
     """What Home lists for alice and bob: a returned entry with its comment, an old draft,
     an entry waiting on bob for three weeks and one for six."""
@@ -239,6 +181,64 @@ def test_email_settings(transactional_db, tab, alice):
     tab.wait_for_load_state()
     assert tab.get_by_text("E-mail settings saved.").is_visible()
     screenshot(tab, "email-settings-390")
+    assert_accessible(tab)
+
+
+def test_logbook(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/")
+    assert tab.get_by_role("row").filter(has_text="Returned").count() == 1
+    assert_accessible(tab)
+
+
+def test_log_a_procedure(transactional_db, tab, alice, bob):
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/new/")
+    assert_accessible(tab)
+
+
+def test_log_a_procedure_with_errors(transactional_db, tab, alice, bob):
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/entries/new/")
+    tab.get_by_label("Procedure").select_option(label="Lumbar transforaminal epidural")
+    tab.get_by_label("Levels").fill("C5–C6")
+    tab.get_by_label("Notes").fill("MRN 12345678 tolerated well")
+    tab.get_by_role("button", name="Submit for sign-off").click()
+    tab.wait_for_load_state()
+    assert tab.get_by_text("Please correct the fields marked below").is_visible()
+    assert_accessible(tab)
+
+
+def test_sign_off_queue(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto("/entries/sign-off/")
+    assert tab.locator("main li.list-group-item").count() == 2
+    assert_accessible(tab)
+
+
+def test_entry_page_with_sign_off_and_return_forms(transactional_db, tab, alice, bob):
+    entry = EntryFactory(
+        trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    sign_in(tab, "bob", PASSWORD)
+    tab.goto(f"/entries/{entry.pk}/")
+    assert tab.get_by_role("button", name="Return to trainee").is_visible()
+    assert_accessible(tab)
+
+
+def test_progress(transactional_db, tab, alice, bob):
+    some_entries(alice, bob)
+    sign_in(tab, "alice", PASSWORD)
+    tab.goto("/progress/")
+    assert_accessible(tab)
+
+
+def test_cohort(transactional_db, tab, alice, bob, charlie, diana):
+    some_entries(alice, bob)
+    sign_in(tab, "diana", PASSWORD)
+    tab.goto("/cohort/")
     assert_accessible(tab)
 
 
