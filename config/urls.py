@@ -6,10 +6,11 @@ from django.templatetags.static import static
 from django.urls import include, path, register_converter
 from django.views.generic import TemplateView
 
+from accounts.views import email_settings
 from config.converters import IdConverter
 from config.health import healthz
 from config.offline import service_worker
-from procedures.views.entries import home
+from curriculum.home import home
 
 register_converter(IdConverter, "id")
 
@@ -32,6 +33,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/email/", email_settings, name="email_settings"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", favicon),

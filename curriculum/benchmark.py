@@ -359,6 +359,10 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
         ("Sign-off queue", supervisor, reverse("procedures:signoff_queue")),
         ("My trainees", supervisor, reverse("curriculum:my_trainees")),
         ("Cohort", director, reverse("curriculum:cohort")),
+        # Home, one section per role (curriculum.home).
+        ("Home (trainee)", trainee, reverse("home")),
+        ("Home (supervisor)", supervisor, reverse("home")),
+        ("Home (director)", director, reverse("home")),
     ]
     baseline_samples = []
     timings = _time_in_turn(pages, repeat, baseline_samples)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from programs.models import Enrollment
 
 from .mail import email_on_commit
@@ -136,7 +137,11 @@ def _link(entry: Entry) -> str:
 
 
 def _notify_supervisor(entry: Entry) -> None:
+    """E-mail the supervisor about a submission, unless they chose the daily digest
+    (send_daily_digests lists it with the others the next morning)."""
     supervisor = entry.supervisor
+    if supervisor is not None and supervisor.supervisor_mail == User.SupervisorMail.DAILY:
+        return
     email_on_commit(
         f"Precept: {entry.trainee.display_name} submitted an entry for your sign-off",
         f"{entry.trainee.display_name} submitted {entry.procedure} "

@@ -58,5 +58,5 @@ def logbook_refusal(request: HttpRequest, *, reading: bool = False) -> HttpRespo
     if roles["is_supervisor"] or roles["is_director"]:
         messages.info(request, NOT_A_TRAINEE)
         return redirect("home")
-    # No role at all: their start page (home sends them to the Logbook) says why.
+    # No role at all: this page says why.
     return render(request, "procedures/no_logbook.html", {"message": NOT_A_TRAINEE})

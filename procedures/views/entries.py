@@ -13,8 +13,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from programs.access import roles
-
 from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
@@ -41,16 +39,6 @@ LIKE_FIELDS = [
     "supervisor",
     "volume_ml",
 ]
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """Trainees start at their Logbook, supervisors at their queue, directors at Cohort."""
-    flags = roles(request.user)
-    if flags["is_trainee"] or not (flags["is_supervisor"] or flags["is_director"]):
-        return redirect("procedures:entry_list")
-    if flags["is_supervisor"]:
-        return redirect("procedures:signoff_queue")
-    return redirect("curriculum:cohort")
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,81 @@ def test_sign_in_page(transactional_db, tab):
     assert_accessible(tab)
 
 
+def phone_screenshot(tab, name: str) -> None:
+    """A screenshot of a page of Home or E-mail settings as axe starts on it (390 px), in
+    test-artifacts/, to look at."""
+    from tests.browser.conftest import screenshot
+
+    screenshot(tab, name)
+
+
+def home_items(alice, bob):
+    """What Home lists for alice and bob: a returned entry with its comment, an old draft,
+    an entry waiting on bob for three weeks and one for six."""
+    from procedures.services import entry_return
+
+    now = timezone.now()
+    entry = EntryFactory(
+        trainee=alice, supervisor=bob, status=Entry.Status.SUBMITTED, submitted_at=now
+    )
+    entry_return(
+        entry_id=entry.pk, supervisor=bob, comment="Which level was it? The notes say L5–S1."
+    )
+    draft = EntryFactory(trainee=alice, supervisor=bob, levels="L3–L4")
+    Entry.objects.filter(pk=draft.pk).update(created_at=now - timedelta(days=12))
+    for days in (21, 45):
+        EntryFactory(
+            trainee=alice,
+            supervisor=bob,
+            status=Entry.Status.SUBMITTED,
+            submitted_at=now - timedelta(days=days),
+            performed_on=timezone.localdate() - timedelta(days=days),
+        )
+
+
+def test_home_for_a_trainee_with_things_to_do(transactional_db, tab, alice, bob):
+    home_items(alice, bob)
+    sign_in(tab, "alice", PASSWORD)  # signing in lands on Home
+    assert tab.get_by_role("heading", name="Returned to you to fix").is_visible()
+    assert tab.get_by_text("Which level was it? The notes say L5–S1.").is_visible()
+    assert tab.get_by_role("heading", name="Next requirement to work on").is_visible()
+    phone_screenshot(tab, "home-trainee-390")
+    assert_accessible(tab)
+
+
+def test_home_for_a_supervisor(transactional_db, tab, alice, bob):
+    home_items(alice, bob)
+    sign_in(tab, "bob", PASSWORD)
+    assert tab.get_by_role("link", name="Sign-off queue: 2 entries waiting").is_visible()
+    assert tab.get_by_text("1 entry has waited more than 30 days").is_visible()
+    phone_screenshot(tab, "home-supervisor-390")
+    assert_accessible(tab)
+
+
+def test_home_for_a_director(transactional_db, tab, alice, bob, charlie, diana):
+    home_items(alice, bob)
+    sign_in(tab, "diana", PASSWORD)
+    assert tab.get_by_text("1 sign-off waiting more than 30 days").is_visible()
+    phone_screenshot(tab, "home-director-390")
+    assert_accessible(tab)
+
+
+def test_email_settings(transactional_db, tab, alice):
+    sign_in(tab, "alice", PASSWORD)
+    tab.get_by_role("button", name="Toggle navigation").click()
+    link = tab.get_by_role("link", name="E-mail settings")
+    tab.locator("#nav-main.collapse.show").wait_for()  # the menu done unfolding
+    phone_screenshot(tab, "nav-menu-390")
+    link.click()
+    tab.get_by_label("One daily digest of the entries waiting for me").check()
+    tab.get_by_label("No weekly digest").check()
+    tab.get_by_role("button", name="Save").click()
+    tab.wait_for_load_state()
+    assert tab.get_by_text("E-mail settings saved.").is_visible()
+    phone_screenshot(tab, "email-settings-390")
+    assert_accessible(tab)
+
+
 def test_logbook(transactional_db, tab, alice, bob):
     some_entries(alice, bob)
     sign_in(tab, "alice", PASSWORD)

@@ -11,14 +11,16 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "alice": [
+        "/",
+        "/accounts/email/",
         "/entries/",
         "/entries/new/",
         "/entries/{entry}/",
         "/progress/",
         "/progress/portfolio/",
     ],
-    "bob": ["/entries/sign-off/", "/trainees/", "/entries/{entry}/"],
-    "diana": ["/cohort/"],
+    "bob": ["/", "/entries/sign-off/", "/trainees/", "/entries/{entry}/"],
+    "diana": ["/", "/cohort/"],
     "admin": ["/admin/", "/admin/procedures/entry/", "/admin/procedures/entry/{entry}/change/"],
 }
 

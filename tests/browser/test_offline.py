@@ -143,14 +143,11 @@ def test_sign_out_warns_then_clears_the_outbox_and_the_kept_pages(
     # Nothing of alice's is kept: no page (the sign-in page's own CSS and JS, public
     # files, may be cached again as it loads).
     assert "precept-pages" not in phone.evaluate("async () => await caches.keys()")
-    assert (
-        phone.evaluate("async () => (await PreceptOutbox.list('%d')).length" % alice.pk) == 0
-    )
+    left = phone.evaluate("async (user) => (await PreceptOutbox.list(user)).length", str(alice.pk))
+    assert left == 0
 
 
-def test_one_persons_kept_form_is_never_served_to_another(
-    transactional_db, phone, alice, charlie
-):
+def test_one_persons_kept_form_is_never_served_to_another(transactional_db, phone, alice, charlie):
     sign_in(phone, "alice", PASSWORD)
     phone.goto("/entries/new/")
     ready_for_offline(phone)

@@ -86,6 +86,14 @@ def test_supervisor_signs_off_one_and_returns_another_then_trainee_sees_both(
     trainee = chromium.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
     tab = trainee.new_page()
     sign_in(tab, "alice", PASSWORD)
+    # Home lists the returned entry with the supervisor's comment; the Logbook both.
+    returned = tab.get_by_role("list", name="Returned to you to fix").get_by_role("listitem")
+    assert returned.count() == 1
+    assert returned.get_by_text("Add the injectates, please.").is_visible()
+    tab.get_by_role("navigation", name="Main").get_by_role(
+        "button", name="Toggle navigation"
+    ).click()
+    tab.get_by_role("link", name="Logbook").click()
     assert (
         tab.get_by_role("row").filter(has_text="Right L4–L5").get_by_text("Signed off").is_visible()
     )

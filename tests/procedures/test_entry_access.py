@@ -284,12 +284,13 @@ def test_logbook_lists_only_her_own_entries(client, alice, charlie, bob, dave):
 
 
 def test_a_supervisor_has_no_logbook_listing_his_trainees_entries(client, bob, submitted):
-    # Issue 10 point 6: only trainees have a Logbook; a supervisor is taken to his queue.
+    # Issue 10 point 6: only trainees have a Logbook; a supervisor is taken to his Home,
+    # which shows his queue.
     client.force_login(bob)
 
     response = client.get(url("entry_list"), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("procedures:signoff_queue")
+    assert response.redirect_chain[-1][0] == reverse("home")
     assert "procedures/entry_list.html" not in [t.name for t in response.templates]
     assert "Only trainees have a Logbook" in response.content.decode()
 

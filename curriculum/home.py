@@ -1,0 +1,265 @@
+"""Home (`/`): what to do next, one section per role the user holds (issue 10 point 4).
+
+- Trainee: returned entries to fix (with the supervisor's comment), drafts older than a
+  week, entries waiting on the supervisor for more than two weeks, and the next requirement
+  to work on from the progress engine.
+- Supervisor: how many entries wait in the Sign-off queue, and those waiting more than 30
+  days (the rule Cohort uses, procedures.backlog).
+- Director: Cohort's flags over the programs they direct: sign-offs waiting more than 30
+  days per supervisor, entries returned and not resubmitted, signatures that no longer
+  match their entry.
+
+Someone holding several roles sees each of their sections. Every list is read a bounded
+amount at a time: LIST_LIMIT items shown, one more read to know whether there are more,
+and a count (stopping at procedures.backlog.COUNT_CAP) only then. The number of queries is
+the same with ten entries or a hundred thousand.
+"""
+
+import operator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import reduce
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from procedures.backlog import COUNT_CAP, CappedCount, returned_count, waiting_by_supervisor
+from procedures.models import Entry, EntryEvent
+from procedures.signatures import signature_alerts
+from programs.access import request_roles, supervisors_ever
+from programs.models import Enrollment, Program
+
+from .progress import progress_for
+
+LIST_LIMIT = 5
+DRAFT_DAYS = 7  # a draft untouched since it was started this long ago is worth a reminder
+WAITING_DAYS = 14  # a trainee's entry waiting this long: worth asking the supervisor about
+OVERDUE_DAYS = 30  # as Cohort and the reminders (DESIGN §5)
+PERSON = ["title", "first_name", "last_name", "username"]
+# What an item of Home's lists shows of an entry (status and revision: the model's guard).
+ENTRY_FIELDS = [
+    "performed_on",
+    "status",
+    "revision",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "procedure",
+]
+
+
+@dataclass
+class ShortList:
+    """Up to LIST_LIMIT items of a longer list, how many there are in all (a CappedCount),
+    and where to see them all."""
+
+    items: list
+    total: CappedCount
+    more_url: str = ""
+
+    @property
+    def more(self) -> CappedCount:
+        return CappedCount(self.total - len(self.items))
+
+
+def short_list(queryset: QuerySet, more_url: str = "") -> ShortList:
+    """The first LIST_LIMIT of `queryset` (ordered), and the total: one query, two when
+    there are more than LIST_LIMIT."""
+    items = list(queryset[: LIST_LIMIT + 1])
+    if len(items) <= LIST_LIMIT:
+        return ShortList(items, CappedCount(len(items)), more_url)
+    total = CappedCount(queryset.order_by()[: COUNT_CAP + 1].count())
+    return ShortList(items[:LIST_LIMIT], total, more_url)
+
+
+@dataclass
+class NextRequirement:
+    stage: object
+    stage_number: int
+    stages: int
+    requirement: object  # RequirementProgress
+    unmet: int  # requirements of the stage still unmet, this one included
+
+
+@dataclass
+class TraineeSection:
+    returned: ShortList
+    old_drafts: ShortList
+    long_waiting: ShortList
+    enrollment: Enrollment | None = None
+    next: NextRequirement | None = None
+    curriculum_complete: bool = False
+
+    @property
+    def nothing_to_fix(self) -> bool:
+        return not (self.returned.items or self.old_drafts.items or self.long_waiting.items)
+
+
+@dataclass
+class SupervisorSection:
+    """The queue's length is the navigation's `waiting_count` (counted once a request)."""
+
+    overdue: ShortList
+    oldest_days: int | None = None
+
+
+@dataclass
+class DirectorSection:
+    programs: list[Program]
+    overdue: list[dict] = field(default_factory=list)  # per supervisor, the longest first
+    overdue_total: CappedCount = CappedCount(0)
+    returned_total: CappedCount = CappedCount(0)
+    signatures_total: int = 0
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.overdue or self.returned_total or self.signatures_total)
+
+
+def _logbook(status: str) -> str:
+    return f"{reverse('procedures:entry_list')}?status={status}"
+
+
+def _trainee_section(user, now) -> TraineeSection:
+    """At most about a dozen queries, whatever the size of the Logbook."""
+    # Only what the lists show: full entry rows with two joined tables cost more to build
+    # and load than the queries take to run.
+    own = (
+        Entry.objects.filter(trainee=user)
+        .select_related("procedure", "supervisor")
+        .only(*ENTRY_FIELDS, "procedure__name", *[f"supervisor__{name}" for name in PERSON])
+    )
+    returned = short_list(
+        own.filter(status=Entry.Status.RETURNED).order_by("updated_at", "id"),
+        _logbook(Entry.Status.RETURNED),
+    )
+    # The supervisor's words from each shown entry's latest return (one query).
+    if returned.items:
+        comments = {}
+        for entry_id, comment in (
+            EntryEvent.objects.filter(
+                entry__in=[e.pk for e in returned.items], action=EntryEvent.Action.RETURNED
+            )
+            .order_by("entry_id", "at", "id")
+            .values_list("entry_id", "comment")
+        ):
+            comments[entry_id] = comment  # the last one wins: the latest return
+        for entry in returned.items:
+            entry.return_comment = comments.get(entry.pk, "")
+    old_drafts = short_list(
+        own.filter(
+            status=Entry.Status.DRAFT, created_at__lt=now - timedelta(days=DRAFT_DAYS)
+        ).order_by("created_at", "id"),
+        _logbook(Entry.Status.DRAFT),
+    )
+    long_waiting = short_list(
+        own.filter(
+            status=Entry.Status.SUBMITTED, submitted_at__lt=now - timedelta(days=WAITING_DAYS)
+        ).order_by("submitted_at", "id"),
+        _logbook(Entry.Status.SUBMITTED),
+    )
+    for entry in old_drafts.items:
+        entry.age_days = (now - entry.created_at).days
+    for entry in long_waiting.items:
+        entry.age_days = (now - entry.submitted_at).days
+    section = TraineeSection(returned, old_drafts, long_waiting)
+
+    # The same enrollment as the Progress page: the first active one.
+    enrollment = (
+        Enrollment.objects.filter(trainee=user, active=True)
+        .select_related("program")
+        .order_by("start_date", "pk")
+        .first()
+    )
+    if enrollment is None:
+        return section
+    section.enrollment = enrollment
+    progress = progress_for([enrollment])[enrollment.pk]
+    current = progress.current_stage
+    if current is None:
+        section.curriculum_complete = progress.complete
+        return section
+    unmet = [r for r in current.requirements if not r.met]
+    if unmet:
+        section.next = NextRequirement(
+            stage=current.stage,
+            stage_number=progress.stages.index(current) + 1,
+            stages=len(progress.stages),
+            requirement=unmet[0],
+            unmet=len(unmet),
+        )
+    return section
+
+
+def _supervisor_section(user, now) -> SupervisorSection:
+    """One query, two when more than LIST_LIMIT are overdue."""
+    overdue = short_list(
+        Entry.objects.awaiting(user)
+        .filter(submitted_at__lt=now - timedelta(days=OVERDUE_DAYS))
+        .select_related("procedure", "trainee")
+        .only(*ENTRY_FIELDS, "procedure__name", *[f"trainee__{name}" for name in PERSON]),
+        reverse("procedures:signoff_queue"),
+    )
+    for entry in overdue.items:
+        entry.age_days = (now - entry.submitted_at).days
+    section = SupervisorSection(overdue=overdue)
+    if overdue.items:
+        section.oldest_days = overdue.items[0].age_days
+    return section
+
+
+def _director_section(user, now) -> DirectorSection:
+    """Cohort's flags over every program `user` directs, the programs taken together:
+    about eight queries, however many programs, trainees or entries."""
+    programs = list(Program.objects.filter(directors=user).order_by("name"))
+    section = DirectorSection(programs=programs)
+    directed = Program.objects.filter(directors=user)
+    trainee_ids = Enrollment.objects.filter(program__in=directed, active=True).values("trainee_id")
+    # Everyone who supervises, or once supervised, in any of the programs: one subquery.
+    supervisors = (
+        get_user_model()
+        .objects.filter(reduce(operator.or_, (Q(pk__in=supervisors_ever(p)) for p in programs)))
+        .values("pk")
+    )
+    overdue = waiting_by_supervisor(trainee_ids, supervisors, now - timedelta(days=OVERDUE_DAYS))
+    if overdue:
+        names = (
+            get_user_model()
+            .objects.only(*PERSON)
+            .in_bulk([row["supervisor_id"] for row in overdue[:LIST_LIMIT]])
+        )
+        for row in overdue:
+            row["supervisor"] = names.get(row["supervisor_id"])
+            row["days"] = (now - row["oldest"]).days
+    section.overdue = overdue[:LIST_LIMIT]
+    section.overdue_total = CappedCount(min(sum(row["n"] for row in overdue), COUNT_CAP + 1))
+    section.returned_total = returned_count(Entry.objects.filter(trainee_id__in=trainee_ids))
+    # As Cohort: every trainee ever in the programs, a changed record is everyone's concern.
+    everyone = Enrollment.objects.filter(program__in=directed).values("trainee_id")
+    section.signatures_total = signature_alerts(everyone).total
+    return section
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's home: a section for each role they hold. Someone with no role
+    yet (not enrolled as a trainee, supervising and directing nothing) is told why there is
+    no Logbook here and who can change that."""
+    flags = request_roles(request)  # the navigation's too: asked once
+    now = timezone.now()
+    context = {
+        "page": "home",
+        "no_role": not any(flags.values()),
+        "trainee": _trainee_section(request.user, now) if flags["is_trainee"] else None,
+        "supervisor": _supervisor_section(request.user, now) if flags["is_supervisor"] else None,
+        "director": _director_section(request.user, now) if flags["is_director"] else None,
+        "draft_days": DRAFT_DAYS,
+        "waiting_days": WAITING_DAYS,
+        "overdue_days": OVERDUE_DAYS,
+    }
+    return render(request, "curriculum/home.html", context)
