@@ -207,6 +207,8 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     "favicon.ico": Rule(get=public(Expect(301, "@favicon")), post=public(Expect(301, "@favicon"))),
     # For load balancers: public, GET and HEAD only (config.health).
     "healthz": Rule(get=public(OK), post=public(NOT_ALLOWED)),
+    # The offline worker (config.offline): a static script, the same for everyone.
+    "service_worker": Rule(get=public(OK), post=public(NOT_ALLOWED)),
     # --- procedures ---
     "procedures:entry_list": TRAINEES_ONLY,
     "procedures:entry_create": TRAINEES_ONLY,  # an empty POST: the form with its errors
