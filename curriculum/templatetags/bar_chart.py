@@ -1,0 +1,70 @@
+"""`{% bar_chart svg chart_id title %}`: the stacked bar chart (curriculum.charts) as SVG.
+
+Built in Python rather than as a template: a year of months by guidance is some sixty
+rectangles with six values each, and as a template they cost Progress more than the rest
+of the page (DESIGN §8 wants trainee pages within 3× the base page). Every value is
+escaped here.
+"""
+
+from html import escape
+
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag
+def bar_chart(svg, chart_id: str, title: str) -> str:
+    e = lambda value: escape(str(value))  # noqa: E731
+    none = ": none" if svg.empty else ""
+    grid = "".join(
+        f'<line x1="{svg.plot_left}" x2="{svg.plot_right}" y1="{t.y}" y2="{t.y}"/>'
+        f'<text x="{svg.tick_label_x}" y="{t.y}" text-anchor="end" '
+        f'dominant-baseline="middle">{t.value}</text>'
+        for t in svg.ticks
+    )
+    bars = "".join(
+        f'<rect x="{s.x}" y="{s.y}" width="{s.width}" height="{s.height}" '
+        f'fill="{e(s.colour)}"><title>{e(s.title)}</title></rect>'
+        for s in svg.segments
+    )
+    labels = "".join(
+        f'<text x="{c.x}" y="{svg.month_label_y}" text-anchor="middle">{e(c.label)}</text>'
+        + (
+            f'<text class="bar-chart-total" x="{c.x}" y="{c.total_y}" '
+            f'text-anchor="middle">{c.total}</text>'
+            if c.total
+            else ""
+        )
+        for c in svg.columns
+    )
+    empty = ""
+    if svg.empty:
+        x, y = svg.middle
+        empty = (
+            f'<text class="bar-chart-empty" x="{x}" y="{y}" text-anchor="middle">'
+            "No procedures logged in these months</text>"
+        )
+    legend = ""
+    if svg.legend:
+        items = "".join(
+            '<li class="list-inline-item"><svg class="bar-chart-swatch" viewBox="0 0 10 10" '
+            'aria-hidden="true" focusable="false">'
+            f'<rect width="10" height="10" fill="{e(item["colour"])}"/></svg> '
+            f"{e(item['label'])}</li>"
+            for item in svg.legend
+        )
+        legend = (
+            f'<figcaption><ul class="bar-chart-legend list-inline small mb-0">{items}</ul>'
+            "</figcaption>"
+        )
+    cid = e(chart_id)
+    return mark_safe(  # every value above is escaped
+        '<figure class="bar-chart mb-1">'
+        f'<svg viewBox="{svg.view_box}" class="bar-chart-svg" role="img" '
+        f'aria-labelledby="{cid}-title" focusable="false">'
+        f'<title id="{cid}-title">{e(title)}{none}. The numbers are in the table below.</title>'
+        f'<g class="bar-chart-grid">{grid}</g><g class="bar-chart-bars">{bars}</g>'
+        f'<g class="bar-chart-labels">{labels}</g>{empty}</svg>{legend}</figure>'
+    )
