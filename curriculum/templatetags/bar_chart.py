@@ -68,3 +68,19 @@ def bar_chart(svg, chart_id: str, title: str) -> str:
         f'<g class="bar-chart-grid">{grid}</g><g class="bar-chart-bars">{bars}</g>'
         f'<g class="bar-chart-labels">{labels}</g>{empty}</svg>{legend}</figure>'
     )
+
+
+@register.simple_tag
+def chart_table(chart) -> str:
+    """The chart's numbers as a table: its accessible alternative."""
+    head = "".join(f'<th scope="col">{escape(str(s["label"]))}</th>' for s in chart["series"])
+    rows = "".join(
+        f'<tr><th scope="row">{escape(str(row["label"]))}</th>'
+        + "".join(f"<td>{n}</td>" for n in row["values"])
+        + "</tr>"
+        for row in chart["rows"]
+    )
+    return mark_safe(  # escaped above
+        f'<table class="table table-sm"><thead><tr><th scope="col">Month</th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
