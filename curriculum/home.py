@@ -218,8 +218,11 @@ def _director_section(user, now) -> DirectorSection:
     about eight queries, however many programs, trainees or entries."""
     programs = list(Program.objects.filter(directors=user).order_by("name"))
     section = DirectorSection(programs=programs)
-    directed = Program.objects.filter(directors=user)
-    trainee_ids = Enrollment.objects.filter(program__in=directed, active=True).values("trainee_id")
+    # The programs' ids as a list (a director directs a few): as a nested subquery, the
+    # planner ran the trainee list once per supervisor on PostgreSQL (46 ms at 60 trainees).
+    trainee_ids = Enrollment.objects.filter(
+        program__in=[p.pk for p in programs], active=True
+    ).values("trainee_id")
     # Everyone who supervises, or once supervised, in any of the programs: one subquery.
     supervisors = (
         get_user_model()
@@ -240,7 +243,7 @@ def _director_section(user, now) -> DirectorSection:
     section.overdue_total = CappedCount(min(sum(row["n"] for row in overdue), COUNT_CAP + 1))
     section.returned_total = returned_count(Entry.objects.filter(trainee_id__in=trainee_ids))
     # As Cohort: every trainee ever in the programs, a changed record is everyone's concern.
-    everyone = Enrollment.objects.filter(program__in=directed).values("trainee_id")
+    everyone = Enrollment.objects.filter(program__in=[p.pk for p in programs]).values("trainee_id")
     section.signatures_total = signature_alerts(everyone).total
     return section
 
