@@ -137,7 +137,7 @@ def _render_form(request, form, entry=None, memory: Memory | None = None) -> Htt
             "form": form,
             "entry": entry,
             "correcting": entry is not None and entry.status == Entry.Status.SIGNED_OFF,
-            "procedure_rules": procedure_rules(),
+            "procedure_rules": procedure_rules(form.procedure_types),
             # Filled in on choosing a procedure, on new entries only.
             "procedure_memory": memory.remembered if entry is None else {},
         },
