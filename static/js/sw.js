@@ -45,10 +45,17 @@ async function forget() {
   await Promise.all([PAGES, ASSETS, STATE].map((name) => caches.delete(name)));
 }
 
+// One message at a time, in the order the pages sent them: the sign-in page's "nobody"
+// must not land after the next page's "alice" and leave the kept form without its owner.
+let work = Promise.resolve();
 self.addEventListener("message", (event) => {
   const data = event.data || {};
-  if (data.type === "page") event.waitUntil(remember(String(data.user || ""), data.assets || []));
-  if (data.type === "forget") event.waitUntil(forget());
+  let job = null;
+  if (data.type === "page") job = () => remember(String(data.user || ""), data.assets || []);
+  if (data.type === "forget") job = forget;
+  if (!job) return;
+  work = work.then(job).catch(() => null);
+  event.waitUntil(work);
 });
 
 async function fromCacheFirst(request) {

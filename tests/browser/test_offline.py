@@ -14,6 +14,10 @@ FORM_KEPT = """async () => {
   const cache = await caches.open("precept-pages");
   return !!(await cache.match("/entries/new/"));
 }"""
+FORM_KEPT_FOR = """async (user) => {
+  const kept = await (await caches.open("precept-pages")).match("/entries/new/");
+  return !!kept && (await kept.text()).includes(`data-user-id="${user}"`);
+}"""
 OUTBOX = "async () => (await PreceptOutbox.list(document.body.dataset.userId)).length"
 
 
@@ -155,7 +159,8 @@ def test_one_persons_kept_form_is_never_served_to_another(transactional_db, phon
     phone.context.clear_cookies()
     sign_in(phone, "charlie", PASSWORD)
     phone.goto("/entries/")
-    phone.wait_for_function(FORM_KEPT, timeout=10_000)
+    # His first page tells the worker who is signed in: it drops alice's form and keeps his.
+    phone.wait_for_function(FORM_KEPT_FOR, arg=str(charlie.pk), timeout=10_000)
     phone.context.set_offline(True)
     phone.goto("/entries/new/")
     assert phone.locator("body").get_attribute("data-user-id") == str(charlie.pk)
