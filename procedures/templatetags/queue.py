@@ -33,9 +33,9 @@ def _value(form, name: str) -> str:
     return escape(str(value))
 
 
-def ratings(prefix: str, ratings_list, chosen: str, describedby: str = "") -> str:
+def ratings(prefix: str, ratings_list, chosen: str) -> str:
     """The five O-SCORE buttons (radios): a number and a few words each; the full anchor
-    is the accessible name."""
+    is the accessible name. `chosen`: the value checked, as a string ("" for none)."""
     buttons = []
     for value, short, anchor in ratings_list:
         checked = " checked" if str(value) == chosen else ""
@@ -48,6 +48,12 @@ def ratings(prefix: str, ratings_list, chosen: str, describedby: str = "") -> st
             f'<span class="visually-hidden">{escape(anchor)}</span></label>'
         )
     return f'<div class="ratings">{"".join(buttons)}</div>'
+
+
+@register.simple_tag
+def rating_buttons(prefix: str, ratings_list, chosen) -> str:
+    """The same buttons for the "Sign off selected" panel."""
+    return mark_safe(ratings(prefix, ratings_list, "" if chosen is None else str(chosen)))
 
 
 @register.simple_tag(takes_context=True)
