@@ -95,10 +95,6 @@ class TraineeSection:
     next: NextRequirement | None = None
     curriculum_complete: bool = False
 
-    @property
-    def nothing_to_fix(self) -> bool:
-        return not (self.returned.items or self.old_drafts.items or self.long_waiting.items)
-
 
 @dataclass
 class SupervisorSection:

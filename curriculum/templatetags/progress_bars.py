@@ -1,4 +1,5 @@
-"""`{% requirement_bar r %}`: one requirement's progress bar, built in Python.
+"""`{% requirement_bars requirements %}`: a stage's requirement progress bars, built in
+Python.
 
 The Progress page draws about 30 of these; as an {% include %} they cost more than the
 rest of the page (DESIGN §8 wants trainee pages within 3× the base page).
@@ -39,11 +40,6 @@ def bar(r) -> str:
         f'aria-label="{label}"><div class="progress pct-{int(r.percent)}"><div '
         f'class="progress-bar bg-success"></div></div>{pending_bar}</div>{missing}</div>'
     )
-
-
-@register.simple_tag
-def requirement_bar(r) -> str:
-    return mark_safe(bar(r))  # escaped in bar()
 
 
 @register.simple_tag

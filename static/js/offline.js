@@ -22,10 +22,12 @@
     navigator.serviceWorker.ready.then((registration) => {
       const assets = Array.from(document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]"))
         .map((node) => node.src || node.href);
-      registration.active.postMessage({ type: "page", user, assets });
+      // Only a trainee's pages name the entry form (data-entry-form): the worker keeps it
+      // for them and asks nobody else's account for it.
+      registration.active.postMessage({ type: "page", user, assets, form: formUrl || "" });
     });
   }
-  if (!user || !outbox || !window.indexedDB) return;
+  if (!user || !formUrl || !outbox || !window.indexedDB) return;
 
   function token() {
     const field = document.querySelector("input[name=csrfmiddlewaretoken]");

@@ -26,7 +26,7 @@ async function owner() {
   return hit ? hit.text() : "";
 }
 
-async function remember(user, assets) {
+async function remember(user, assets, keepForm) {
   if ((await owner()) !== user) await caches.delete(PAGES);
   await (await caches.open(STATE)).put("/owner", new Response(user));
   if (!user) return;
@@ -35,8 +35,7 @@ async function remember(user, assets) {
     if (!(await cache.match(url))) await cache.add(url).catch(() => null);
   }));
   const pages = await caches.open(PAGES);
-  if (await pages.match(FORM)) return;
-  // Only a trainee gets the form (others are sent elsewhere): nothing kept for them.
+  if (!keepForm || (await pages.match(FORM))) return;
   const form = await fetch(FORM, { credentials: "same-origin", redirect: "manual" }).catch(() => null);
   if (form && form.ok && form.type === "basic") await pages.put(FORM, form);
 }
@@ -51,7 +50,9 @@ let work = Promise.resolve();
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   let job = null;
-  if (data.type === "page") job = () => remember(String(data.user || ""), data.assets || []);
+  if (data.type === "page") {
+    job = () => remember(String(data.user || ""), data.assets || [], data.form === FORM);
+  }
   if (data.type === "forget") job = forget;
   if (!job) return;
   work = work.then(job).catch(() => null);
@@ -73,6 +74,16 @@ const OFFLINE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 <p>This page needs the network. <a href="${FORM}">Log a procedure</a> works without it:
 entries are kept on this phone and uploaded when the network returns.</p></main></body></html>`;
 
+// The kept form carries the one-time key it was rendered with (Entry.form_key). Served
+// again, it must not: an entry saved from a second copy would be taken by the server for
+// the first, already stored, and dropped. So each copy gets a key of its own.
+async function withFreshKey(kept) {
+  const html = (await kept.text()).replace(
+    /(name="form_key" value=")[^"]*/, "$1" + self.crypto.randomUUID()
+  );
+  return new Response(html, { status: kept.status, headers: kept.headers });
+}
+
 async function navigate(request, url) {
   try {
     const response = await fetch(request);
@@ -83,7 +94,7 @@ async function navigate(request, url) {
   } catch (error) {
     if (url.pathname === FORM) {
       const kept = await (await caches.open(PAGES)).match(FORM);
-      if (kept) return kept;
+      if (kept) return withFreshKey(kept);
     }
     return new Response(OFFLINE_PAGE, {
       status: 503,

@@ -56,9 +56,12 @@ def test_two_entries_logged_offline_arrive_once_and_a_refused_one_comes_back(
     assert waiting.inner_text().startswith("3 entries saved on this phone")
     screenshot(phone, "offline-outbox-390")
 
-    # Reloaded with no network: the form and the outbox are still there.
+    # Reloaded with no network: the form and the outbox are still there, and each copy of
+    # the kept form has a one-time key of its own (one key is one stored entry).
+    key = phone.locator("input[name=form_key]").input_value()
     phone.reload()
     assert phone.get_by_role("button", name="Submit for sign-off").is_visible()
+    assert phone.locator("input[name=form_key]").input_value() not in ("", key)
     assert phone.evaluate(OUTBOX) == 3
     assert Entry.objects.count() == 0
 
@@ -175,3 +178,21 @@ def test_other_pages_say_they_need_the_network(transactional_db, phone, alice):
     phone.goto("/progress/")
     assert phone.get_by_role("heading", name="No network").is_visible()
     assert phone.get_by_role("link", name="Log a procedure").is_visible()
+
+
+def test_the_worker_keeps_no_form_for_a_supervisor_and_asks_for_none(
+    transactional_db, phone, alice, bob
+):
+    """Only trainees log: a supervisor's pages do not name the form, so the worker never
+    asks for it on his account (which would leave him "Only trainees have a Logbook")."""
+    sign_in(phone, "bob", PASSWORD)
+    phone.goto("/entries/sign-off/")
+    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
+    asked = []
+    phone.context.on("request", lambda r: asked.append(r.url) if "/entries/new/" in r.url else None)
+    phone.goto("/entries/sign-off/")
+    phone.wait_for_timeout(500)
+    assert asked == []
+    assert not phone.evaluate(FORM_KEPT)
+    phone.goto("/entries/sign-off/")
+    assert phone.get_by_text("Only trainees have a Logbook").count() == 0

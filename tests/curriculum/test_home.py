@@ -143,7 +143,8 @@ def test_a_trainee_sees_only_their_own_entries(client, alice, bob, charlie, dave
     alices = returned(alice, bob)
     response = home(client, charlie)
     assert f"/entries/{alices.pk}/" not in response.content.decode()
-    assert response.context["trainee"].nothing_to_fix
+    section = response.context["trainee"]
+    assert not (section.returned.items or section.old_drafts.items or section.long_waiting.items)
 
 
 # --- the supervisor's and the director's sections -------------------------------------------
