@@ -9,28 +9,40 @@ from procedures.models import Entry
 from programs.models import Enrollment, Program
 
 from .models import ObservedAssessment
-from .progress import assessment_requirements, matches, preferred_requirement
+from .progress import assessment_requirements, dops_target
 
 
 def with_counts_for(assessments: list[ObservedAssessment], program: Program | None) -> list:
     """Set `counts_for` and `counts` on these DOPS (read `with_related`): the requirement
-    each was recorded against, or for one recorded before the form asked, the requirement
-    of `program` that the engine counts it for (`preferred_requirement`); and whether its
-    rating reaches that requirement's minimum. No query while the program's curriculum is
-    cached (`program` is only read for DOPS without a requirement)."""
-    requirements = None
+    of `program` each counts for, as the progress engine decides it (`dops_target`), and
+    whether its rating reaches that requirement's minimum.
+
+    A DOPS whose own requirement is still an active one of `program`, in an active stage,
+    is taken at its word (the form checked that it matches); the program's curriculum is
+    read only for the others: DOPS recorded before the form asked, and those whose
+    requirement was retired or is another program's, which the engine does not count for
+    it. (The engine also leaves out a DOPS older than a requirement's window; pages list it
+    with the requirement it was for.)"""
+    requirements = by_id = None
     for a in assessments:
-        if a.requirement_id is not None:
-            target = a.requirement
+        own = a.requirement
+        if own is not None and program is not None and _still_the_programs(own, program):
+            target = own
         else:
             if requirements is None:
                 requirements = assessment_requirements(program) if program is not None else []
-            target = preferred_requirement(requirements, a.procedure_id, a.guidance, a.rating)
-            if target is not None and not matches(target, a.procedure_id, a.guidance):
-                target = None
+                by_id = {r.pk: r for r in requirements}
+            target = dops_target(
+                requirements, a.requirement_id, a.procedure_id, a.guidance, a.rating, by_id=by_id
+            )
         a.counts_for = target
         a.counts = target is not None and a.rating >= (target.min_autonomy or 0)
     return assessments
+
+
+def _still_the_programs(requirement, program: Program) -> bool:
+    stage = requirement.stage
+    return requirement.active and stage.active and stage.program_id == program.pk
 
 
 def _assessing_enrollment(user, trainee_id: int) -> int | None:
@@ -62,7 +74,7 @@ def entry_assessments_panel(request: HttpRequest, entry: Entry) -> dict | None:
     if not assessments and enrollment_pk is None:
         return None
     program = None
-    if any(a.requirement_id is None for a in assessments):  # recorded before it was asked
+    if assessments:  # what each counts for is the program's to say
         enrollment = (
             Enrollment.objects.filter(trainee_id=entry.trainee_id, active=True)
             .select_related("program")

@@ -141,7 +141,7 @@ class ObservedAssessmentQuerySet(models.QuerySet):
         )
 
     def with_related(self):
-        return self.select_related("procedure", "assessor", "requirement")
+        return self.select_related("procedure", "assessor", "requirement__stage")
 
 
 class ObservedAssessment(TimeStampedModel):

@@ -499,6 +499,23 @@ def preferred_requirement(
     return ranked[0][1] if ranked else None
 
 
+def dops_target(requirements, requirement_id, procedure_id, guidance, rating, *, by_id=None):
+    """The requirement a DOPS counts for, of `requirements` (one program's DOPS
+    requirements, in curriculum order): its own when it is still one of them (not retired,
+    not another program's), else the one `preferred_requirement` picks; None unless it
+    matches the DOPS's procedure and guidance. Whether the rating reaches the requirement's
+    minimum, and its window, are the caller's to check. The engine counts with it and the
+    pages say with it (curriculum.dops), so they cannot disagree."""
+    if requirement_id is None:
+        target = preferred_requirement(requirements, procedure_id, guidance, rating)
+    else:
+        by_id = by_id if by_id is not None else {r.pk: r for r in requirements}
+        target = by_id.get(requirement_id)
+    if target is None or not matches(target, procedure_id, guidance):
+        return None
+    return target
+
+
 def _count_assessments(requirements, trainee_ids, today: date, counts) -> None:
     """Count these trainees' DOPS into `counts` for these requirements (every DOPS
     requirement of one program, in curriculum order): each DOPS for its own requirement,
@@ -510,17 +527,14 @@ def _count_assessments(requirements, trainee_ids, today: date, counts) -> None:
         f"SELECT {keys}, COUNT(*) FROM {ASSESSMENTS} e WHERE {where} GROUP BY {keys}", params
     )
     by_id = {r.pk: r for r in requirements}
-    preferred = {}
+    targets = {}
     cells = defaultdict(lambda: defaultdict(int))
     for trainee_id, procedure_id, guidance, requirement_id, rating, day, n in rows:
-        if requirement_id is None:
-            key = procedure_id, guidance, rating
-            if key not in preferred:
-                preferred[key] = preferred_requirement(requirements, *key)
-            requirement = preferred[key]
-        else:
-            requirement = by_id.get(requirement_id)  # None: retired, or another program's
-        if requirement is None or not matches(requirement, procedure_id, guidance):
+        key = requirement_id, procedure_id, guidance, rating
+        if key not in targets:
+            targets[key] = dops_target(requirements, *key, by_id=by_id)
+        requirement = targets[key]
+        if requirement is None:
             continue
         if rating < (requirement.min_autonomy or 0):
             continue

@@ -317,3 +317,16 @@ def test_the_dops_csv_and_portfolio_queries_are_the_same_with_2_and_50_dops(
     # Portfolio: also the roles, curriculum version, snapshot, and the entries with their
     # injectates and signatures.
     assert small <= (4 if name.endswith("csv") else 12)
+
+
+def test_pages_say_what_the_engine_counts_once_a_requirement_is_retired(client, alice, bob):
+    """A DOPS recorded against a requirement that is later retired no longer counts for it
+    (curriculum.progress.dops_target); Progress must not say it does."""
+    entry = submitted_mbb(alice, bob)
+    dops(alice, bob, entry=entry)
+    client.force_login(alice)
+    said = "counts for DOPS on a lumbar medial branch block"
+    assert said in client.get(reverse("curriculum:my_progress")).content.decode()
+    Requirement.objects.filter(pk=mbb_dops_requirement().pk).update(active=False)
+    body = client.get(reverse("curriculum:my_progress")).content.decode()
+    assert said not in body
