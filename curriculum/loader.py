@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db import models, transaction
 
 from procedures.models import Approach, Entry, Injectate, Modality, ProcedureType, Side
-from programs.models import Program
+from programs.models import BlockThreshold, Program
 
 from .models import Requirement, Stage
 
@@ -82,6 +82,7 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
                 [row.get("levels_as", "segments")], ProcedureType.LevelsAs, where
             )[0],
             "approaches": _check_choices(row.get("approaches", []), Approach, where),
+            "kind": _check_choices([row.get("kind", "injection")], ProcedureType.Kind, where)[0],
             "active": True,
         }
         types[slug] = _sync(ProcedureType, {"slug": slug}, values, stats)
@@ -106,7 +107,15 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
         program = _sync(
             Program,
             {"slug": prow["slug"]},
-            {"name": prow["name"], "description": prow.get("description", "")},
+            {
+                "name": prow["name"],
+                "description": prow.get("description", ""),
+                "block_threshold": _check_choices(
+                    [prow.get("block_threshold", BlockThreshold.MEDICARE)],
+                    BlockThreshold,
+                    prow["slug"],
+                )[0],
+            },
             stats,
         )
         _load_stages(program, prow.get("stages", []), types, injectates, stats)

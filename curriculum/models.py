@@ -52,8 +52,10 @@ class Stage(TimeStampedModel):
 
 
 class Requirement(TimeStampedModel):
-    """What a stage asks for: a number of matching signed-off entries, or of observed
-    assessments (DOPS).
+    """What a stage asks for: a number of matching signed-off entries, of observed
+    assessments (DOPS), or of completed comparative block series (two diagnostic blocks
+    linked as a series, both signed off, both diaries recorded; the second block's
+    procedure type and guidance are the ones matched).
 
     An entry matches when its procedure type is one of `procedure_types` (or any, when
     `any_procedure` says so: an empty list alone matches nothing, so deleting or unticking
@@ -65,6 +67,7 @@ class Requirement(TimeStampedModel):
     class Kind(models.TextChoices):
         ENTRIES = "entries", "Signed-off log entries"
         ASSESSMENTS = "assessments", "Observed assessments (DOPS)"
+        BLOCK_SERIES = "block_series", "Completed comparative block series"
 
     stage = models.ForeignKey(Stage, models.CASCADE, related_name="requirements")
     key = models.SlugField(max_length=80, help_text="Stable key used by the loader.")

@@ -37,7 +37,7 @@ from functools import cached_property
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from procedures.models import Entry, Modality
+from procedures.models import BlockResponse, Entry, Modality
 from programs.models import Enrollment, Program
 
 from .models import ObservedAssessment, ProgressSnapshot, Requirement, Stage
@@ -135,6 +135,8 @@ def missing_words(requirement: Requirement, n: int) -> str:
         name = name[0].lower() + name[1:]
     if requirement.kind == Requirement.Kind.ASSESSMENTS:
         return f"{n} more {name}"
+    if requirement.kind == Requirement.Kind.BLOCK_SERIES:
+        return f"{n} more {name}, both blocks with their diaries, signed off"
     words = f"{n} more {name}"
     modalities = [Modality(m).label for m in requirement.modalities]
     if modalities and "guidance" not in name and "ultrasound" not in name.lower():
@@ -460,7 +462,71 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
     assessed = [r for r in requirements if r.kind == Requirement.Kind.ASSESSMENTS]
     if assessed:
         _count_assessments(assessed, trainee_ids, today, counts)
+    series = [r for r in requirements if r.kind == Requirement.Kind.BLOCK_SERIES]
+    if series:
+        _count_series(series, trainee_ids, today, counts)
     return counts
+
+
+# --- Comparative block series ----------------------------------------------------------------
+
+
+def _count_series(requirements, trainee_ids, today: date, counts) -> None:
+    """Count these trainees' completed comparative block series into `counts`: a series
+    (procedures.series) counts when both blocks have a pain score before and a diary, and
+    its second block matches the requirement (procedure type, guidance, role at least the
+    minimum, and for what is done its autonomy rating, performed inside the window). Done
+    when both blocks are signed off; pending when neither is a draft or returned and one
+    still waits for sign-off. Whatever the outcome: the requirement asks for the practice
+    of running series, not for positive ones. One query (a trainee has a few dozen)."""
+    rows = (
+        BlockResponse.objects.filter(
+            entry__trainee_id__in=trainee_ids,
+            follows__isnull=False,
+            before__isnull=False,
+            follows__block_response__before__isnull=False,
+        )
+        .exclude(diary=[])
+        .exclude(follows__block_response__diary=[])
+        .values_list(
+            "entry__trainee_id",
+            "entry__procedure_id",
+            "entry__guidance",
+            "entry__status",
+            "follows__status",
+            "entry__role",
+            "entry__autonomy",
+            "entry__performed_on",
+        )
+    )
+    counted = {SIGNED_OFF, SUBMITTED}
+    cells = defaultdict(lambda: defaultdict(int))
+    for trainee_id, procedure_id, guidance, status, first_status, role, autonomy, day in rows:
+        if status not in counted or first_status not in counted:
+            continue
+        kind = "d" if status == first_status == SIGNED_OFF else "p"
+        for r in requirements:
+            if not (r.any_procedure or procedure_id in r.type_ids):
+                continue
+            if r.modalities and guidance not in r.modalities or role < r.min_role:
+                continue
+            if kind == "d" and (autonomy or 0) < (r.min_autonomy or 0):
+                continue
+            ordinal = _ordinal(day)
+            if r.recency_days:
+                if ordinal < (today - timedelta(days=r.recency_days)).toordinal():
+                    continue
+                cells[trainee_id, r.pk][kind, ordinal] += 1
+            else:
+                cells[trainee_id, r.pk][kind, None] += 1
+    for (trainee_id, requirement_id), cell in cells.items():
+        requirement = next(r for r in requirements if r.pk == requirement_id)
+        if requirement.recency_days:
+            counts[trainee_id, requirement_id] = {
+                kind: sorted([day, n] for (k, day), n in cell.items() if k == kind) for kind in "dp"
+            }
+        else:
+            counts[trainee_id, requirement_id] = [cell["d", None], cell["p", None]]
 
 
 # --- Observed assessments (DOPS) -------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from procedures.backlog import CappedCount, returned_count, waiting_by_supervisor
 from procedures.models import Entry, EntryEvent, Modality, MonthlyCount, ProcedureType
+from procedures.series import flagged_ablation_counts
 from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
 from programs.models import Enrollment, Program
@@ -331,7 +332,11 @@ def cohort(request: HttpRequest) -> HttpResponse:
         row["supervisor"] = by_id.get(row["supervisor_id"])
         row["procedure"] = procedures.get(row["procedure_id"], "")
     progress_url = reverse("curriculum:trainee_progress", args=[0])[:-2]
-    rows = [_cohort_row(e, progress[e.pk], progress_url) for e in enrollments]
+    flagged = flagged_ablation_counts([e.trainee_id for e in enrollments])
+    rows = [
+        _cohort_row(e, progress[e.pk], progress_url, flagged.get(e.trainee_id, 0))
+        for e in enrollments
+    ]
     # The whole program's, whichever supervisor is chosen: a changed record is everyone's
     # concern. Entries of past enrollments in the program count too.
     program_trainees = Enrollment.objects.filter(program=program).values("trainee_id")
@@ -361,7 +366,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cohort_row(enrollment: Enrollment, progress, progress_url: str) -> dict:
+def _cohort_row(enrollment: Enrollment, progress, progress_url: str, flagged: int = 0) -> dict:
     """One trainee's cells, computed here, and the table row as HTML: the matrix has
     trainees × stages of them, and the template language spent a third of the page's time
     on them (one node per cell attribute, measured at 50 trainees)."""
@@ -387,6 +392,8 @@ def _cohort_row(enrollment: Enrollment, progress, progress_url: str) -> dict:
                 + "</td>"
                 for state, text, hidden in cells
             ),
+            f'<td class="text-center{" text-warning-emphasis fw-semibold" if flagged else " text-body-secondary"}">'
+            f"{flagged}</td>",
             "</tr>",
         ]
     )
@@ -395,6 +402,7 @@ def _cohort_row(enrollment: Enrollment, progress, progress_url: str) -> dict:
         "name": name,
         "cells": cells,  # (css class, text, words for screen readers)
         "percent": percent,
+        "flagged": flagged,
         "progress": progress,
         "html": mark_safe(html),  # noqa: S308 (every part above is escaped or a number)
     }

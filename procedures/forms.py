@@ -1,5 +1,7 @@
 """The entry form: every input rule of DESIGN §5, enforced on the server."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -23,6 +25,8 @@ from .reauth import confirm_password
 User = get_user_model()
 
 FLUORO_FIELDS = ("fluoro_time_s", "dap")
+# An ablation names a diagnostic block from this many days before today at most.
+REST_ON_DAYS = 180
 CT_FIELDS = ("dlp",)
 
 
@@ -60,7 +64,6 @@ NUMBER_SHAPES = {
     "dap": ("Dose-area product", Entry.MAX_DAP, "mGy·cm²", 2),
     "dlp": ("Dose-length product", Entry.MAX_DLP, "mGy·cm", 1),
     "volume_ml": ("Injectate volume", Entry.MAX_VOLUME_ML, "ml", 1),
-    "pain_relief_pct": ("Pain relief", 100, "%", 0),
 }
 
 
@@ -106,7 +109,7 @@ class EntryForm(forms.ModelForm):
             "dap",
             "dlp",
             "complication",
-            "pain_relief_pct",
+            "rests_on",
             "age_band",
             "sex",
             "notes",
@@ -127,7 +130,7 @@ class EntryForm(forms.ModelForm):
             "dap": "Dose-area product (mGy·cm²)",
             "dlp": "Dose-length product (mGy·cm)",
             "complication": "Complications",
-            "pain_relief_pct": "Pain relief (%)",
+            "rests_on": "Rests on diagnostic block",
             "age_band": "Age band",
             "sex": "Sex",
             "notes": "Notes",
@@ -135,13 +138,15 @@ class EntryForm(forms.ModelForm):
         help_texts = {
             "levels": "For example L4–L5 or L4-5; several: L4-5, L5-S1.",
             "notes": "Never a patient name, record number or birth date.",
-            "pain_relief_pct": "For diagnostic blocks.",
+            "rests_on": "The block (the second of a comparative series) that showed this "
+            "ablation was indicated.",
             "volume_ml": "All injectates together, in ml.",
         }
         field_classes = {
             "procedure": IdModelChoiceField,
             "supervisor": IdModelChoiceField,
             "injectates": IdModelMultipleChoiceField,
+            "rests_on": IdModelChoiceField,
         }
         widgets = {
             "performed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -160,7 +165,6 @@ class EntryForm(forms.ModelForm):
             "dap": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
             "dlp": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             "volume_ml": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
-            "pain_relief_pct": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
 
     # One-time key of this form (see Entry.form_key); set for new entries only.
@@ -190,14 +194,36 @@ class EntryForm(forms.ModelForm):
             "Choose one of your own supervisors (you cannot supervise yourself)."
         )
         self.fields["procedure"].empty_label = "Choose a procedure"
+        rests_on = self.fields["rests_on"]
+        since = timezone.localdate() - timedelta(days=REST_ON_DAYS)
+        kept_block = Q(pk=self.instance.rests_on_id) if self.instance.rests_on_id else Q(pk__in=[])
+        rests_on.queryset = (
+            Entry.objects.filter(
+                Q(
+                    trainee=trainee,
+                    purpose=Entry.Purpose.DIAGNOSTIC,
+                    procedure__kind=ProcedureType.Kind.INJECTION,
+                    performed_on__gte=since,
+                )
+                | kept_block
+            )
+            .select_related("procedure")
+            .order_by("-performed_on", "-id")
+        )
+        rests_on.empty_label = "None recorded"
+        rests_on.label_from_instance = lambda e: (
+            f"{e.performed_on:%d %b %Y} · {e.procedure} · {e.site or 'no site'}"
+        )
+        rests_on.error_messages["invalid_choice"] = (
+            f"Choose one of your own diagnostic blocks from the last {REST_ON_DAYS} days."
+        )
         self.fields["fluoro_time_s"].min_value = 0
         self.fields["dap"].min_value = 0
         self.fields["dlp"].min_value = 0
-        for name in ("fluoro_time_s", "dap", "dlp", "pain_relief_pct", "volume_ml"):
+        for name in ("fluoro_time_s", "dap", "dlp", "volume_ml"):
             self.fields[name].widget.attrs["min"] = 0
         self.fields["volume_ml"].widget.attrs["max"] = Entry.MAX_VOLUME_ML
         self.fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
-        self.fields["pain_relief_pct"].widget.attrs["max"] = 100
         self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()
         limit_length(self.fields["notes"], "Notes")
@@ -278,12 +304,6 @@ class EntryForm(forms.ModelForm):
             )
         return value
 
-    def clean_pain_relief_pct(self):
-        value = self.cleaned_data["pain_relief_pct"]
-        if value is not None and not 0 <= value <= 100:
-            raise forms.ValidationError("Pain relief is a percentage from 0 to 100.")
-        return value
-
     def clean_notes(self):
         value = self.cleaned_data["notes"].replace("\x00", "")
         what = find_identifier(value)
@@ -340,11 +360,21 @@ class EntryForm(forms.ModelForm):
                     if data.get(name) is not None:
                         self.add_error(name, "Only for CT-guided procedures.")
 
-        if (
-            data.get("pain_relief_pct") is not None
-            and data.get("purpose") != Entry.Purpose.DIAGNOSTIC
+        block = data.get("rests_on")
+        if block is not None and procedure and procedure.kind != ProcedureType.Kind.ABLATION:
+            self.add_error(
+                "rests_on",
+                f"Only an ablation rests on a diagnostic block; {procedure} does not: "
+                "leave it empty.",
+            )
+        elif (
+            block is not None
+            and data.get("performed_on")
+            and block.performed_on > data["performed_on"]
         ):
-            self.add_error("pain_relief_pct", "Pain relief is recorded for diagnostic blocks only.")
+            self.add_error(
+                "rests_on", "The diagnostic block must be from before the ablation, not after."
+            )
 
         # The supervisor queryset already holds only this trainee's supervisors.
         if self.submitting and data.get("supervisor") is None and "supervisor" not in self.errors:
@@ -365,6 +395,7 @@ def procedure_rules(types=None) -> dict:
             "levelsAs": p.levels_as,
             "region": p.region,
             "approaches": p.approaches,
+            "kind": p.kind,
             "slug": p.slug,  # searched with the name: "tfesi", "mbb", "rfa"
         }
         for p in types

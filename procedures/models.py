@@ -67,6 +67,14 @@ class ProcedureType(TimeStampedModel):
         SEGMENTS = "segments", "Segments (L4–L5)"
         LEVELS = "levels", "Single levels (L5)"
 
+    class Kind(models.TextChoices):
+        # What an entry of this type records beside the common fields. An injection
+        # logged for a diagnostic purpose is a diagnostic block (BlockResponse); an
+        # ablation rests on a block series (Entry.rests_on).
+        INJECTION = "injection", "Injection"
+        ABLATION = "ablation", "Ablation (rests on diagnostic blocks)"
+        EXAMINATION = "examination", "Examination"
+
     class Category(models.TextChoices):
         SPINE = "spine", "Spine"
         PERIPHERAL = "peripheral", "Peripheral"
@@ -102,6 +110,13 @@ class ProcedureType(TimeStampedModel):
     approaches = models.JSONField(
         default=list, blank=True, help_text="Approaches an entry may name (none: not asked)."
     )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.INJECTION,
+        help_text="Injections logged as diagnostic record a block response; ablations "
+        "name the diagnostic block they rest on.",
+    )
     active = models.BooleanField(
         default=True,
         help_text="Untick to retire it: gone from new entries, kept on old ones and in counts.",
@@ -113,6 +128,10 @@ class ProcedureType(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_ablation(self) -> bool:
+        return self.kind == self.Kind.ABLATION
 
     @property
     def is_ionizing_possible(self) -> bool:
@@ -306,6 +325,17 @@ class Entry(TimeStampedModel):
         "injectate volume (ml)", max_digits=4, decimal_places=1, null=True, blank=True
     )
     role = models.PositiveSmallIntegerField("your role", choices=Role.choices)
+    # An ablation's evidence: the diagnostic block it rests on (the second of a series,
+    # or a single block). Part of what the supervisor signs; procedures.series flags an
+    # ablation that rests on a single, negative or discordant block, or on none.
+    rests_on = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ablations",
+        verbose_name="rests on diagnostic block",
+    )
     fluoro_time_s = models.DecimalField(
         "fluoroscopy time (s)", max_digits=5, decimal_places=1, null=True, blank=True
     )
@@ -397,6 +427,10 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(approach="") | Q(approach__in=Approach.values),
                 name="procedures_entry_approach_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rests_on=F("id")),
+                name="procedures_entry_rests_not_on_itself",
             ),
             models.UniqueConstraint(
                 fields=["trainee", "form_key"],
@@ -507,6 +541,11 @@ class Entry(TimeStampedModel):
         its signature must keep pointing at it."""
         return self.can_submit(user) and self.revision == 1
 
+    def can_record_block(self, user) -> bool:
+        """The trainee records a diagnostic block's response, in any status: the diary
+        comes in after the procedure, and after sign-off too (it is not signed)."""
+        return user.pk == self.trainee_id and self.is_diagnostic_block
+
     def can_decide(self, user) -> bool:
         """Whether `user` may sign off or return it now: it is submitted to them and an
         active enrollment of its trainee names them (a supervisor of an ended one may
@@ -519,6 +558,14 @@ class Entry(TimeStampedModel):
         )
 
     @property
+    def is_diagnostic_block(self) -> bool:
+        """An injection logged for a diagnostic purpose: it records a block response."""
+        return (
+            self.purpose == self.Purpose.DIAGNOSTIC
+            and self.procedure.kind == ProcedureType.Kind.INJECTION
+        )
+
+    @property
     def site(self) -> str:
         """Side and levels in words, e.g. "Right L4–L5"."""
         parts = []
@@ -527,6 +574,96 @@ class Entry(TimeStampedModel):
         if self.levels:
             parts.append(self.levels)
         return " ".join(parts)
+
+
+class PainScale(models.TextChoices):
+    NRS = "nrs", "NRS 0–10"
+    VAS = "vas", "VAS 0–100 mm"
+
+
+class DisabilityScale(models.TextChoices):
+    ODI = "odi", "Oswestry Disability Index (%)"
+    NDI = "ndi", "Neck Disability Index (%)"
+
+
+class BlockResponse(models.Model):
+    """A diagnostic block's pain response: the scale, the score before, a diary of scores
+    after (filled in as the patient reports, also after sign-off), the local anaesthetic
+    and its volume; relief and its duration are computed (procedures.blocks), never typed.
+
+    The second block of a comparative series `follows` the first; the series' baseline
+    disability score is kept on the first block's response. Not part of what a signature
+    covers: the diary comes in after the supervisor has signed the procedure; every
+    change is in its own history. Written only by procedures.services.record_block_response.
+    """
+
+    entry = models.OneToOneField(Entry, models.CASCADE, related_name="block_response")
+    scale = models.CharField(
+        "pain scale", max_length=10, choices=PainScale.choices, default=PainScale.NRS
+    )
+    before = models.PositiveSmallIntegerField("pain before", null=True, blank=True)
+    # [[minutes after the block, score], ...], times in order (procedures.blocks).
+    diary = models.JSONField(default=list, blank=True)
+    agent = models.ForeignKey(
+        Injectate,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="local anaesthetic",
+    )
+    agent_volume_ml = models.DecimalField(
+        "local anaesthetic volume (ml)", max_digits=3, decimal_places=1, null=True, blank=True
+    )
+    follows = models.OneToOneField(
+        Entry,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name="second block of a series with",
+    )
+    disability_scale = models.CharField(
+        "baseline disability scale", max_length=10, choices=DisabilityScale.choices, blank=True
+    )
+    disability_score = models.PositiveSmallIntegerField(
+        "baseline disability score (%)", null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    MAX_AGENT_VOLUME_ML = 10  # a medial branch block takes 0.3–0.5 ml per nerve
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(follows=F("entry")), name="procedures_block_follows_another"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale__in=PainScale.values), name="procedures_block_scale_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(before__isnull=True)
+                | Q(before__lte=10)
+                | Q(scale=PainScale.VAS, before__lte=100),
+                name="procedures_block_before_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_score__isnull=True) | Q(disability_score__lte=100),
+                name="procedures_block_disability_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(agent_volume_ml__isnull=True)
+                | Q(agent_volume_ml__gte=0, agent_volume_ml__lte=10),
+                name="procedures_block_volume_bounds",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Block response for entry {self.entry_id}"
 
 
 class EntryEvent(models.Model):

@@ -21,7 +21,7 @@ from accounts.models import User
 from programs.models import Enrollment
 
 from .mail import email_on_commit
-from .models import Entry, EntryEvent, Signature
+from .models import BlockResponse, Entry, EntryEvent, Signature
 
 security_log = logging.getLogger("precept.security")
 
@@ -47,7 +47,7 @@ CONTENT_FIELDS = [
 # Fields added since signatures were first made: in the hash only when they hold a value,
 # so that every signature made before them still verifies, and setting or clearing one
 # later still breaks it.
-LATER_CONTENT_FIELDS = ["approach", "volume_ml"]
+LATER_CONTENT_FIELDS = ["approach", "volume_ml", "rests_on_id"]
 
 
 class EntryAlreadyDecided(Exception):
@@ -356,3 +356,25 @@ def entries_sign_off(
         else:
             result.signed.append(entry_id)
     return result
+
+
+@transaction.atomic
+def record_block_response(*, form, entry: Entry, by) -> BlockResponse:
+    """Save a valid BlockResponseForm for a diagnostic block of `by`'s own: the score
+    before, the diary, the agent, the series link. Any status, signed-off included: the
+    diary comes in after the procedure, and a signature does not cover it (its history
+    records who changed what, and when). The entry's row is locked so that two devices
+    recording at once make one response, not a clash."""
+    if by.pk != entry.trainee_id or not entry.is_diagnostic_block:
+        refuse(by, "block_response", entry.pk, "not the trainee's diagnostic block")
+        raise PermissionDenied
+    Entry.objects.select_for_update().filter(pk=entry.pk).values_list("pk").first()
+    response = form.save(commit=False)
+    response.entry = entry
+    response.updated_by = by
+    existing = BlockResponse.objects.filter(entry=entry).values_list("pk", flat=True).first()
+    if response.pk is None and existing is not None:
+        response.pk = existing  # another device recorded the first response meanwhile
+        response._state.adding = False
+    response.save()
+    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import entries, signoff
+from .views import blocks, entries, signoff
 
 app_name = "procedures"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<id:pk>/edit/", entries.entry_edit, name="entry_edit"),
     path("<id:pk>/submit/", entries.entry_submit_view, name="entry_submit"),
     path("<id:pk>/delete/", entries.entry_delete, name="entry_delete"),
+    path("<id:pk>/block/", blocks.entry_block, name="entry_block"),
     path("<id:pk>/sign-off/", signoff.entry_sign_off_view, name="entry_sign_off"),
     path("<id:pk>/return/", signoff.entry_return_view, name="entry_return"),
     path("sign-off/", signoff.signoff_queue, name="signoff_queue"),

@@ -94,3 +94,17 @@ def supervisors_ever(program: Program):
         .objects.filter(Q(pk__in=now.values("user_id")) | Q(pk__in=past.values("user_id")))
         .values("pk")
     )
+
+
+def block_thresholds(trainee_ids) -> dict[int, int]:
+    """{trainee id: their program's diagnostic block threshold} from their active
+    enrollments (the first, by id, when there are several); one query. A trainee with no
+    active enrollment is missing: callers use BlockThreshold.MEDICARE."""
+    thresholds = {}
+    for trainee_id, threshold in (
+        Enrollment.objects.filter(trainee_id__in=set(trainee_ids), active=True)
+        .order_by("-id")
+        .values_list("trainee_id", "program__block_threshold")
+    ):
+        thresholds[trainee_id] = threshold
+    return thresholds

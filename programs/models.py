@@ -23,6 +23,17 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class BlockThreshold(models.IntegerChoices):
+    """The relief a diagnostic block must give to count as positive (procedures.blocks):
+    80% as Medicare's facet rule (LCD L38773) asks, by default; other guidelines accept
+    50% (Cohen et al., Reg Anesth Pain Med 2020)."""
+
+    HALF = 50, "50% relief"
+    THREE_QUARTERS = 75, "75% relief"
+    MEDICARE = 80, "80% relief (Medicare LCD L38773)"
+    COMPLETE = 100, "100% relief"
+
+
 class Program(TimeStampedModel):
     """A training program; its directors see its whole cohort."""
 
@@ -49,6 +60,13 @@ class Program(TimeStampedModel):
             "entries of several programs at once uses the strictest."
         ),
     )
+    block_threshold = models.PositiveSmallIntegerField(
+        "diagnostic block threshold",
+        choices=BlockThreshold.choices,
+        default=BlockThreshold.MEDICARE,
+        help_text="The relief of the index pain that makes a diagnostic block positive, "
+        "for comparative block series and the ablations that rest on them.",
+    )
     # Who changed the program or its directors, and when (the stamp is not history).
     history = HistoricalRecords(m2m_fields=[directors], excluded_fields=["curriculum_version"])
 
@@ -63,6 +81,11 @@ class Program(TimeStampedModel):
                     "The sign-off password window must be between 0 and "
                     f"{SIGNOFF_PASSWORD_MAX_MINUTES} minutes."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(block_threshold__in=BlockThreshold.values),
+                name="programs_program_block_threshold_valid",
+                violation_error_message="The block threshold is 50, 75, 80 or 100%.",
             ),
         ]
 

@@ -292,6 +292,35 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
             ),
         ),
     ),
+    # A diagnostic block's response (issue 11): its trainee records it in any status (the
+    # diary comes in after sign-off too); readers may not (403); an entry that is not a
+    # diagnostic block has none to record, not even for its trainee.
+    "procedures:entry_block": (
+        Rule(
+            obj="block",
+            data=lambda world, entry: {"scale": "nrs", "before": "7", "at_30": "1"},
+            get=signed_in(
+                NOT_FOUND, alice=OK, bob=FORBIDDEN, diana=FORBIDDEN, admin=STAFF_NOT_RELATED
+            ),
+            post=signed_in(
+                NOT_FOUND,
+                alice=redirect("@object", changes=True),
+                bob=FORBIDDEN,
+                diana=FORBIDDEN,
+                admin=STAFF_NOT_RELATED,
+            ),
+        ),
+        Rule(
+            obj="submitted",
+            data=lambda world, entry: {"scale": "nrs", "before": "7", "at_30": "1"},
+            get=signed_in(
+                NOT_FOUND, alice=FORBIDDEN, bob=FORBIDDEN, diana=FORBIDDEN, admin=STAFF_NOT_RELATED
+            ),
+            post=signed_in(
+                NOT_FOUND, alice=FORBIDDEN, bob=FORBIDDEN, diana=FORBIDDEN, admin=STAFF_NOT_RELATED
+            ),
+        ),
+    ),
     "procedures:entry_sign_off": Rule(
         obj="submitted",
         # Signing needs the signer's own password (procedures.reauth); each user types theirs.
@@ -515,6 +544,16 @@ class World:
         alice, bob = self.users["alice"], self.users["bob"]
         if status == "draft":
             return EntryFactory(trainee=alice, supervisor=bob)
+        if status == "block":  # a diagnostic block, submitted
+            return EntryFactory(
+                trainee=alice,
+                supervisor=bob,
+                procedure=ProcedureType.objects.get(slug="lumbar-mbb"),
+                levels="L4, L5",
+                purpose=Entry.Purpose.DIAGNOSTIC,
+                status=Entry.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+            )
         return EntryFactory(
             trainee=alice, supervisor=bob, status=status, submitted_at=timezone.now()
         )

@@ -56,6 +56,17 @@ def rating_buttons(prefix: str, ratings_list, chosen) -> str:
     return mark_safe(ratings(prefix, ratings_list, "" if chosen is None else str(chosen)))
 
 
+def _flag(entry) -> str:
+    """An ablation's teaching flag (procedures.series), to see before signing."""
+    flag = getattr(entry, "flag", None)
+    if flag is None:
+        return ""
+    return (
+        '<div class="small mt-1 queue-flag"><span class="badge text-bg-warning">Teaching flag'
+        f"</span> {escape(flag.label)}</div>"
+    )
+
+
 @register.simple_tag(takes_context=True)
 def queue_row(context, entry) -> str:
     pk = entry.pk
@@ -107,7 +118,7 @@ def queue_row(context, entry) -> str:
         f'<a class="fw-semibold" href="{entry.get_absolute_url()}">{name}</a>'
         '<span class="small text-body-secondary">waiting since '
         f"{date_format(entry.submitted_at, 'j M')}</span></div>"
-        f"<div>{trainee} · {performed}</div>{entry_facts(entry)}</div></div>"
+        f"<div>{trainee} · {performed}</div>{entry_facts(entry)}{_flag(entry)}</div></div>"
         # Sign off: a rating, the password when it is due, the button.
         f'<form method="post" action="{reverse("procedures:entry_sign_off", args=[pk])}" '
         f'class="queue-signoff mt-2">{hidden}'

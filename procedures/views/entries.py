@@ -20,6 +20,7 @@ from ..memory import Memory, procedure_memory
 from ..models import Entry
 from ..panels import entry_panels
 from ..reauth import password_needed
+from ..series import ablation_section, block_section
 from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
 from ..services import entry_delete as delete_entry
 from ..signatures import record_failures, verify_earlier_signatures, verify_signature
@@ -228,6 +229,9 @@ def render_entry_page(
             "sign_off_form": sign_off_form if can_decide else None,
             "return_form": return_form if can_decide else None,
             "panels": entry_panels(request, entry),
+            "block": block_section(entry),
+            "ablation": ablation_section(entry),
+            "can_record_block": entry.can_record_block(request.user),
             **history,
         },
     )

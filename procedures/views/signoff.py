@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from ..forms import ReturnForm, SignOffForm
 from ..models import AUTONOMY_SHORT, MAX_COMMENT, Autonomy, Entry
 from ..reauth import password_needed
+from ..series import ablation_flags
 from ..services import (
     EntryAlreadyDecided,
     EntryChanged,
@@ -66,7 +67,9 @@ def _render_queue(request, params, form=None, selected=frozenset(), refused=None
     page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(params.get("page"))
     entries = list(page.object_list)
     refused_pk, refused_action, refused_form = refused or (None, None, None)
+    flags = ablation_flags(entries)  # no query unless an ablation is on the page
     for entry in entries:  # what a signature will check it signs
+        entry.flag = flags.get(entry.pk)
         entry.submission = submission_token(entry)
         entry.selected = entry.pk in selected
         entry.refused = refused_action if entry.pk == refused_pk else None

@@ -66,7 +66,8 @@
     showGroup("levels", !rule || rule.levels);
     showGroup("fluoroscopy", value("guidance") === "fluoroscopy");
     showGroup("ct", value("guidance") === "ct");
-    showGroup("diagnostic", value("purpose") === "diagnostic");
+    showGroup("diagnostic", value("purpose") === "diagnostic" && (!rule || rule.kind === "injection"));
+    showGroup("ablation", !!rule && rule.kind === "ablation");
     drawLevels(rule);
     markQuick();
   }

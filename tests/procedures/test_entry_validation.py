@@ -131,11 +131,16 @@ def test_a_draft_may_be_saved_without_a_supervisor(logged_in):
     assert entry.status == Entry.Status.DRAFT
 
 
-def test_diagnostic_block_records_pain_relief(logged_in, bob):
+def test_a_typed_pain_relief_is_not_taken_relief_is_computed_from_the_diary(logged_in, bob):
+    # Issue 11: relief is computed from the block response's scores, never typed; the
+    # column keeps what older entries had typed.
     data = entry_data(bob, procedure="lumbar-mbb", purpose="diagnostic", pain_relief_pct="80")
-    logged_in.post(CREATE_URL, data)
+    response = logged_in.post(CREATE_URL, data)
 
-    assert Entry.objects.get().pain_relief_pct == 80
+    assert response.status_code == 302
+    assert Entry.objects.get().pain_relief_pct is None
+    page = logged_in.get(CREATE_URL).content.decode()
+    assert "pain_relief_pct" not in page
 
 
 def test_ct_guided_procedure_records_dose_length_product(logged_in, bob):
@@ -279,20 +284,6 @@ def test_negative_dose_area_product_is_refused(logged_in, bob):
     response = logged_in.post(CREATE_URL, entry_data(bob, dap="-10"))
 
     assert_refused(response, "dap", "-10", "Dose-area product must be between 0")
-
-
-@pytest.mark.parametrize("value", ["101", "-1"])
-def test_pain_relief_outside_0_to_100_is_refused(logged_in, bob, value):
-    data = entry_data(bob, procedure="lumbar-mbb", purpose="diagnostic", pain_relief_pct=value)
-    response = logged_in.post(CREATE_URL, data)
-
-    assert_refused(response, "pain_relief_pct", value)
-
-
-def test_pain_relief_on_a_therapeutic_entry_is_refused(logged_in, bob):
-    response = logged_in.post(CREATE_URL, entry_data(bob, pain_relief_pct="50"))
-
-    assert_refused(response, "pain_relief_pct", "50", "diagnostic blocks only")
 
 
 def test_a_supervisor_who_does_not_supervise_this_trainee_is_refused(logged_in, bob, dave):

@@ -451,7 +451,12 @@ def test_the_program_admin_shows_and_bounds_the_window(client, rf, admin, progra
     request = rf.get(change)
     request.user = admin
     Form = model_admin.get_form(request, program)
-    data = {"slug": program.slug, "name": program.name, "description": ""}
+    data = {
+        "slug": program.slug,
+        "name": program.name,
+        "description": "",
+        "block_threshold": program.block_threshold,
+    }
 
     for typed in ("721", "-1", "ten"):
         form = Form({**data, "signoff_password_minutes": typed}, instance=program)
