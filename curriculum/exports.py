@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry
+from procedures.series import BlockRecord, block_records
 from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
@@ -28,6 +29,8 @@ from .views import cohort_in_order, cohort_scope
 # OWASP "CSV Injection"): checked after NFKC, so the full-width ＝＋－＠ and the small
 # ﹦﹢﹣﹫ count too, and the minus sign U+2212, which some spreadsheets read as "-".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\u2212")
+NO_BLOCK = BlockRecord()
+
 HEADER = [
     "Date performed",
     "Procedure",
@@ -54,6 +57,13 @@ HEADER = [
     "Signed off at",
     "Autonomy",
     "Signature verified",
+    "Pain before (block)",
+    "Pain diary (after the block)",
+    "Peak relief (%)",
+    "Series with the block of",
+    "Series outcome",
+    "Ablation rests on the block of",
+    "Teaching flag",
 ]
 
 
@@ -112,7 +122,9 @@ def _csv_response(request, trainee) -> HttpResponse:
     entries = _entries(request, trainee)
     verifications = [verify_signature(e) for e in entries]
     record_failures(verifications)
+    records = block_records(trainee.pk, entries)
     for e, verification in zip(entries, verifications, strict=True):
+        block = records.get(e.pk, NO_BLOCK)
         signature = e.current_signature if e.status == Entry.Status.SIGNED_OFF else None
         row = [
             e.performed_on.isoformat(),
@@ -142,6 +154,13 @@ def _csv_response(request, trainee) -> HttpResponse:
             else "",
             signature.autonomy if signature else "",
             _verified_cell(verification),
+            block.before,
+            block.diary,
+            block.peak_relief,
+            block.series_with.performed_on.isoformat() if block.series_with else "",
+            block.outcome,
+            block.rests_on.performed_on.isoformat() if block.rests_on else "",
+            block.flag,
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response
@@ -230,8 +249,10 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     progress = progress_for([enrollment])[enrollment.pk] if enrollment else None
     entries = _entries(request, trainee, signed_off_only=True)
     # Every signature printed is checked, from the prefetched injectates and signatures.
+    records = block_records(trainee.pk, entries)
     for entry in entries:
         entry.verification = verify_signature(entry)
+        entry.block = records.get(entry.pk)
     record_failures(entry.verification for entry in entries)
     return render(
         request,

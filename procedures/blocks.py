@@ -64,9 +64,9 @@ class BlockResponse:
         peak = self.peak_relief
         return peak is not None and peak >= threshold
 
-    def duration(self, threshold: int = DEFAULT_THRESHOLD) -> int | None:
-        """Minutes from the first diary time with relief at or above `threshold` to the
-        last one of that unbroken run; None if relief never reaches it."""
+    def window(self, threshold: int = DEFAULT_THRESHOLD) -> tuple[int, int] | None:
+        """(first, last) diary minutes of the unbroken run of relief at or above
+        `threshold` that starts at the first time it is reached; None if never."""
         start = end = None
         for point in self.diary:
             if self.relief(point.score) >= threshold:
@@ -75,7 +75,13 @@ class BlockResponse:
                 end = point.minutes
             elif start is not None:
                 break
-        return None if start is None else end - start
+        return None if start is None else (start, end)
+
+    def duration(self, threshold: int = DEFAULT_THRESHOLD) -> int | None:
+        """Minutes from the first diary time with relief at or above `threshold` to the
+        last one of that unbroken run; None if relief never reaches it."""
+        window = self.window(threshold)
+        return None if window is None else window[1] - window[0]
 
 
 def diary_errors(scale: str, before, diary: list[tuple]) -> list[str]:

@@ -281,15 +281,15 @@ class BlockSection:
         return rule is not None and rule.positive(self.threshold)
 
     @property
-    def duration(self) -> str:
-        """How long relief stayed at or above the threshold, in words ("" if never)."""
+    def relief_window(self) -> str:
+        """When the diary shows relief at or above the threshold, in words: "at 30 min",
+        "from 30 min to 8 h" ("" if never)."""
         rule = rule_response(self.response)
-        minutes = None if rule is None else rule.duration(self.threshold)
-        if minutes is None:
+        window = None if rule is None else rule.window(self.threshold)
+        if window is None:
             return ""
-        if minutes == 0:
-            return "at one diary time only"
-        return f"{minutes} min" if minutes < 60 else f"{minutes / 60:g} h"
+        first, last = (DiaryRow(m, 0, 0).time for m in window)
+        return f"at {first}" if first == last else f"from {first} to {last}"
 
 
 def block_section(entry: Entry) -> BlockSection | None:
@@ -324,3 +324,81 @@ def ablation_section(entry: Entry) -> AblationSection | None:
         series = series_of(block)
     flag = ablation_flags([entry]).get(entry.pk)
     return AblationSection(block, flag, series)
+
+
+# --- Exports: the CSV and the portfolio ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockRecord:
+    """An entry's diagnostic-block and ablation facts, in words, for the exports."""
+
+    before: int | None = None
+    diary: str = ""  # "30 min: 1; 1 h: 2"
+    peak_relief: int | None = None
+    series_with: Entry | None = None  # the other block of its series
+    outcome: str = ""  # the series' outcome in words, at the program's threshold
+    rests_on: Entry | None = None
+    flag: str = ""  # an ablation's teaching flag in words
+
+
+def block_records(trainee_id: int, entries) -> dict[int, BlockRecord]:
+    """{entry id: BlockRecord} for the diagnostic blocks and ablations among `entries`
+    (one trainee's, loaded with their procedure). Two queries (the trainee's block
+    responses, their program's threshold) whatever the number of entries; none when
+    there is neither a block nor an ablation."""
+    entries = list(entries)
+    wanted = [
+        e for e in entries if e.purpose == Entry.Purpose.DIAGNOSTIC or e.procedure.is_ablation
+    ]
+    if not wanted:
+        return {}
+    responses = {
+        r.entry_id: r
+        for r in BlockResponse.objects.filter(entry__trainee_id=trainee_id).select_related("agent")
+    }
+    second_of = {r.follows_id: r.entry_id for r in responses.values() if r.follows_id}
+    threshold = threshold_for(trainee_id)
+    by_id = {e.pk: e for e in entries}
+
+    def outcome_of(block_id) -> tuple[int | None, blocks.SeriesOutcome | None]:
+        """(the other block's id, the series' outcome), or (None, None) for a single block."""
+        mine = responses.get(block_id)
+        if block_id in second_of:
+            other = second_of[block_id]
+            pair = mine, responses.get(other)
+        elif mine is not None and mine.follows_id:
+            other = mine.follows_id
+            pair = responses.get(other), mine
+        else:
+            return None, None
+        return other, blocks.series_outcome(*map(rule_response, pair), threshold)
+
+    records = {}
+    for entry in wanted:
+        if entry.procedure.is_ablation:
+            block_id = entry.rests_on_id
+            if block_id is None:
+                flag = AblationFlag.NO_BLOCK
+            else:
+                other, outcome = outcome_of(block_id)
+                flag = AblationFlag.SINGLE if other is None else OUTCOME_FLAGS.get(outcome)
+            records[entry.pk] = BlockRecord(
+                rests_on=by_id.get(block_id), flag=flag.label if flag else ""
+            )
+            continue
+        response = responses.get(entry.pk)
+        rule = rule_response(response)
+        other, outcome = outcome_of(entry.pk)
+        records[entry.pk] = BlockRecord(
+            before=response.before if response else None,
+            diary="; ".join(
+                f"{DiaryRow(int(m), int(s), 0).time}: {s}" for m, s in (response.diary or ())
+            )
+            if response
+            else "",
+            peak_relief=None if rule is None else round(rule.peak_relief),
+            series_with=by_id.get(other),
+            outcome=f"{outcome.label} at {threshold}%" if outcome else "",
+        )
+    return records

@@ -229,7 +229,7 @@ def render_entry_page(
             "sign_off_form": sign_off_form if can_decide else None,
             "return_form": return_form if can_decide else None,
             "panels": entry_panels(request, entry),
-            "block": block_section(entry),
+            "diagnostic": block_section(entry),
             "ablation": ablation_section(entry),
             "can_record_block": entry.can_record_block(request.user),
             **history,

@@ -43,6 +43,13 @@ def test_duration_is_the_first_unbroken_run_at_or_above_the_threshold():
     assert response(10, [5, 5, 5]).duration(80) is None
 
 
+def test_the_window_says_when_relief_was_seen_at_the_threshold():
+    assert LIDOCAINE_80.window(80) == (30, 120)
+    assert response(10, [5, 1, 1, 6, 1, 9]).window(80) == (60, 120)
+    assert response(10, [1]).window(80) == (30, 30)  # seen once: a duration of 0
+    assert response(10, [5, 5, 5]).window(80) is None
+
+
 @pytest.mark.parametrize(
     ("threshold", "outcome"),
     [
