@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from procedures.models import Entry
-from procedures.series import BlockRecord, block_records
+from procedures.series import BlockRecord, block_records, flagged_ablation_counts
 from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
@@ -305,8 +305,10 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             *[f"Stage {s.order}: {s.name} (%)" for s in stages],
             "Current stage",
             "Overall (%)",
+            "Ablation flags",
         ]
     )
+    flagged = flagged_ablation_counts([e.trainee_id for e in enrollments])
     for enrollment in enrollments:
         p = progress[enrollment.pk]
         current = p.current_stage
@@ -317,6 +319,7 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             *[s.percent for s in p.stages],
             f"Stage {current.stage.order}: {current.stage.name}" if current else "Complete",
             p.percent,
+            flagged.get(enrollment.trainee_id, 0),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

@@ -386,14 +386,14 @@ def _cohort_row(enrollment: Enrollment, progress, progress_url: str, flagged: in
             f'<tr><th scope="row"><a href="{escape(progress_url)}{enrollment.pk}/">'
             f"{escape(name)}</a></th>",
             f'<td class="text-center fw-semibold">{percent}</td>',
+            f'<td class="text-center{" text-warning-emphasis fw-semibold" if flagged else " text-body-secondary"}">'
+            f"{flagged}</td>",
             *(
                 f'<td class="text-center {state}">{text}'
                 + (f'<span class="visually-hidden">{hidden}</span>' if hidden else "")
                 + "</td>"
                 for state, text, hidden in cells
             ),
-            f'<td class="text-center{" text-warning-emphasis fw-semibold" if flagged else " text-body-secondary"}">'
-            f"{flagged}</td>",
             "</tr>",
         ]
     )

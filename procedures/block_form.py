@@ -92,7 +92,7 @@ class BlockResponseForm(forms.ModelForm):
         follows.queryset = first_block_choices(entry)
         follows.empty_label = "Not a second block"
         follows.label_from_instance = lambda e: (
-            f"{e.performed_on:%d %b %Y} · {e.procedure} · {e.site or 'no site'}"
+            f"{e.site or 'No site'} · {e.performed_on:%d %b %Y} · {e.procedure}"
         )
         follows.error_messages["invalid_choice"] = (
             "Choose one of your own diagnostic blocks of the same procedure from the 90 days "

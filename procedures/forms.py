@@ -212,7 +212,7 @@ class EntryForm(forms.ModelForm):
         )
         rests_on.empty_label = "None recorded"
         rests_on.label_from_instance = lambda e: (
-            f"{e.performed_on:%d %b %Y} · {e.procedure} · {e.site or 'no site'}"
+            f"{e.site or 'No site'} · {e.performed_on:%d %b %Y} · {e.procedure}"
         )
         rests_on.error_messages["invalid_choice"] = (
             f"Choose one of your own diagnostic blocks from the last {REST_ON_DAYS} days."

@@ -27,6 +27,7 @@ from . import blocks
 from .models import BlockResponse, Entry, ProcedureType
 
 SERIES_WINDOW_DAYS = 90
+VERSIONS_SHOWN = 20  # of a block response's history, on the entry page
 
 
 def rule_response(response: BlockResponse | None) -> blocks.BlockResponse | None:
@@ -262,6 +263,7 @@ class BlockSection:
     threshold: int
     series: Series | None
     proposal: Entry | None
+    versions: tuple = ()  # the response's history, newest first (its last 20 changes)
 
     @property
     def rows(self) -> list[DiaryRow]:
@@ -303,7 +305,14 @@ def block_section(entry: Entry) -> BlockSection | None:
     proposal = None
     if series is None and (response is None or not response.follows_id):
         proposal = proposed_first_block(entry)
-    return BlockSection(response, threshold, series, proposal)
+    versions = ()
+    if response is not None:
+        versions = tuple(
+            response.history.select_related("history_user").order_by("-history_date", "-pk")[
+                :VERSIONS_SHOWN
+            ]
+        )
+    return BlockSection(response, threshold, series, proposal, versions)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def test_a_concordant_series_clears_an_ablation_and_a_single_block_flags_one(
     block = phone.locator("#block")
     text = block.inner_text()
     assert "Peak relief 88%" in text, f"the entry page does not show the saved response: {text}"
-    assert "for 30 min" in text
+    assert "reached from 30 min to 1 h after the block" in text
     assert block.get_by_role("link", name="Update the diary").is_visible()
 
     # 2. The second block, same side and levels a week later: bupivacaine, 3.5 h of relief.
@@ -152,7 +152,7 @@ def test_a_concordant_series_clears_an_ablation_and_a_single_block_flags_one(
     phone.wait_for_load_state()
     # Precept proposes the first block, preselected, and says why.
     follows = phone.get_by_role("combobox", name="Second block of a series with")
-    assert selected(follows) == f"{first_day:%d %b %Y} · {MBB} · {first.site}"
+    assert selected(follows) == f"{first.site} · {first_day:%d %b %Y} · {MBB}"
     proposal = phone.locator("#series-proposal")
     assert proposal.inner_text() == (
         f"Proposed: the {MBB} of {first_day.day} {first_day:%b %Y} at the same levels and side."
@@ -171,7 +171,7 @@ def test_a_concordant_series_clears_an_ablation_and_a_single_block_flags_one(
     assert (response.before, response.agent.name) == (8, "Bupivacaine")
     block = phone.locator("#block")
     text = block.inner_text()
-    assert "Peak relief 88%" in text and "for 3.5 h" in text
+    assert "Peak relief 88%" in text and "reached from 30 min to 4 h after the block" in text
     assert "Comparative series: second block, after" in text
     assert block.get_by_text("Concordant positive").is_visible()
     block.scroll_into_view_if_needed()
@@ -191,7 +191,7 @@ def test_a_concordant_series_clears_an_ablation_and_a_single_block_flags_one(
         assert entry.status == Entry.Status.SIGNED_OFF
 
     # 4. An ablation resting on the second block of the concordant series: no flag.
-    resting = f"{second_day:%d %b %Y} · {MBB} · {second.site}"
+    resting = f"{second.site} · {second_day:%d %b %Y} · {MBB}"
     shown, ablation = log_and_submit(
         phone,
         procedure=RFA,
@@ -221,7 +221,7 @@ def test_a_concordant_series_clears_an_ablation_and_a_single_block_flags_one(
         side="Left",
     )
     assert "looks like the second block" not in phone.locator("#block").inner_text()
-    resting = f"{single.performed_on:%d %b %Y} · {MBB} · {single.site}"
+    resting = f"{single.site} · {single.performed_on:%d %b %Y} · {MBB}"
     _, flagged = log_and_submit(
         phone,
         procedure=RFA,

@@ -255,3 +255,14 @@ def test_the_portfolio_shows_the_series_and_the_flag(client, alice, bob):
     page = client.get(reverse("curriculum:my_portfolio")).content.decode()
     assert "series concordant positive at 80%" in page
     assert "Teaching flag: " + AblationFlag.NO_BLOCK.label in page
+
+
+def test_the_cohort_csv_counts_flagged_ablations(client, alice, bob, diana):
+    import csv
+    import io
+
+    ablation(alice, bob)
+    client.force_login(diana)
+    text = client.get(reverse("curriculum:cohort_csv")).content.decode("utf-8-sig")
+    rows = {r["Username"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows[alice.username]["Ablation flags"] == "1"

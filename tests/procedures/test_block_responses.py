@@ -109,6 +109,9 @@ def test_the_diary_is_completed_after_sign_off_without_touching_the_signature(al
         [[30, 1], [60, 1], [120, 5]],
     ]
     assert {h.history_user for h in stored.history.all()} == {alice}
+    page = alices.get(entry.get_absolute_url()).content.decode()
+    assert "Every change of this response (2)" in page
+    assert "diary 30 min: 1, 60 min: 1, 120 min: 5" in page
 
 
 def test_the_series_is_proposed_and_linked(alices, alice, bob):

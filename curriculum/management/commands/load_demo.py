@@ -18,7 +18,14 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from procedures.models import Entry, EntryEvent, Injectate, Modality, ProcedureType
+from procedures.models import (
+    BlockResponse,
+    Entry,
+    EntryEvent,
+    Injectate,
+    Modality,
+    ProcedureType,
+)
 from procedures.services import build_event, entry_return, entry_sign_off, submission_token
 from programs.models import Enrollment, Program
 
@@ -172,8 +179,6 @@ class Command(BaseCommand):
                     entry.dap = Decimal(rng.randint(5_000, 150_000)) / 100
                 elif guidance == Modality.CT:
                     entry.dlp = Decimal(rng.randint(800, 4_000)) / 10
-                if entry.purpose == Entry.Purpose.DIAGNOSTIC and slug.endswith("mbb"):
-                    entry.pain_relief_pct = rng.choice([30, 50, 70, 80, 90, 100])
                 rows.append((entry, drugs))
         rows.sort(key=lambda row: row[0].performed_on)
         # Oldest entries are signed off; recent ones wait for sign-off; a few are returned
@@ -199,6 +204,7 @@ class Command(BaseCommand):
             for slug in drugs
         ]
         Entry.injectates.through.objects.bulk_create(links)
+        self._blocks_and_ablations([entry for entry, _ in rows], trainee, rng)
         self._record_submissions([entry for entry, _ in rows], trainee)
         for i, decision in decisions.items():
             entry = rows[i][0]
@@ -218,6 +224,61 @@ class Command(BaseCommand):
                     expected_submission=token,
                 )
         return len(rows)
+
+    def _blocks_and_ablations(self, entries, trainee, rng) -> None:
+        """Diagnostic medial branch blocks with their responses, paired into comparative
+        series where two share a procedure, levels and side within 90 days (lidocaine,
+        then bupivacaine, mostly concordant); each ablation rests on the latest block
+        before it, a series' second block when there is one, so the demo shows both
+        flagged and unflagged ablations. Saved before any sign-off (nothing is frozen)."""
+        lidocaine = Injectate.objects.get(slug="lidocaine")
+        bupivacaine = Injectate.objects.get(slug="bupivacaine")
+        short = [[30, 1], [60, 1], [120, 5], [240, 7], [360, 7]]
+        long = [[30, 1], [60, 1], [120, 1], [240, 1], [360, 2], [480, 5], [1440, 7]]
+        weak = [[30, 4], [60, 5], [120, 6], [240, 7]]
+        blocks = [
+            e
+            for e in entries
+            if e.purpose == Entry.Purpose.DIAGNOSTIC and e.procedure.slug.endswith("mbb")
+        ]
+        responses, last_of = [], {}
+        for entry in sorted(blocks, key=lambda e: (e.performed_on, e.pk)):
+            key = entry.procedure_id, entry.levels, entry.side
+            first = last_of.pop(key, None)
+            if first is not None and (entry.performed_on - first.performed_on).days <= 90:
+                diary = long if rng.random() < 0.8 else weak
+                responses.append(
+                    BlockResponse(
+                        entry=entry,
+                        before=8,
+                        diary=diary,
+                        agent=bupivacaine,
+                        agent_volume_ml=Decimal("0.5"),
+                        follows=first,
+                        updated_by=trainee,
+                    )
+                )
+                continue
+            last_of[key] = entry
+            responses.append(
+                BlockResponse(
+                    entry=entry,
+                    before=rng.choice([7, 8, 9]),
+                    diary=short if rng.random() < 0.8 else weak,
+                    agent=lidocaine,
+                    agent_volume_ml=Decimal("0.5"),
+                    updated_by=trainee,
+                )
+            )
+        BlockResponse.objects.bulk_create(responses)
+        seconds = sorted((r.entry for r in responses if r.follows_id), key=lambda e: e.performed_on)
+        ablations = [e for e in entries if e.procedure.is_ablation]
+        for ablation in ablations:
+            before = [b for b in seconds if b.performed_on <= ablation.performed_on]
+            singles = [b for b in blocks if b.performed_on <= ablation.performed_on]
+            chosen = before or singles
+            ablation.rests_on = chosen[-1] if chosen and rng.random() < 0.85 else None
+        Entry.objects.bulk_update(ablations, ["rests_on"])
 
     def _record_submissions(self, entries, trainee) -> None:
         """The trainee's own events (created, submitted), dated when the work was done."""
