@@ -13,7 +13,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures import safety
 from procedures.models import Entry
+from procedures.safety import flags_for as safety_flags_for
 from procedures.series import BlockRecord, block_records, flagged_ablation_counts
 from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
@@ -64,6 +66,12 @@ HEADER = [
     "Series outcome",
     "Ablation rests on the block of",
     "Teaching flag",
+    "Contrast under live fluoroscopy",
+    "Digital subtraction used",
+    "Contrast pattern",
+    "Needle repositioned after vascular uptake",
+    "Images retained",
+    "Safety flags",
 ]
 
 
@@ -104,6 +112,10 @@ def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:
     return result
 
 
+def _yes_no(value) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
 def _verified_cell(verification) -> str:
     if verification.verified:
         return "yes"
@@ -123,6 +135,7 @@ def _csv_response(request, trainee) -> HttpResponse:
     verifications = [verify_signature(e) for e in entries]
     record_failures(verifications)
     records = block_records(trainee.pk, entries)
+    checks = safety_flags_for(entries)
     for e, verification in zip(entries, verifications, strict=True):
         block = records.get(e.pk, NO_BLOCK)
         signature = e.current_signature if e.status == Entry.Status.SIGNED_OFF else None
@@ -161,6 +174,12 @@ def _csv_response(request, trainee) -> HttpResponse:
             block.outcome,
             block.rests_on.performed_on.isoformat() if block.rests_on else "",
             block.flag,
+            _yes_no(e.live_contrast),
+            _yes_no(e.dsa),
+            e.get_contrast_pattern_display(),
+            _yes_no(e.repositioned),
+            _yes_no(e.images_retained),
+            "; ".join(("RED: " if flag.red else "") + flag.label for flag in checks.get(e.pk, [])),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response
@@ -250,9 +269,17 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     entries = _entries(request, trainee, signed_off_only=True)
     # Every signature printed is checked, from the prefetched injectates and signatures.
     records = block_records(trainee.pk, entries)
+    injected = safety.injected_for(entries)
     for entry in entries:
         entry.verification = verify_signature(entry)
         entry.block = records.get(entry.pk)
+        entry.safety = (
+            safety.SafetySection(
+                entry, injected[entry.pk], safety.safety_flags(entry, injected[entry.pk])
+            )
+            if entry.pk in injected
+            else None
+        )
     record_failures(entry.verification for entry in entries)
     return render(
         request,

@@ -83,6 +83,7 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             )[0],
             "approaches": _check_choices(row.get("approaches", []), Approach, where),
             "kind": _check_choices([row.get("kind", "injection")], ProcedureType.Kind, where)[0],
+            "safety_bundle": bool(row.get("safety_bundle", False)),
             "active": True,
         }
         types[slug] = _sync(ProcedureType, {"slug": slug}, values, stats)
@@ -96,6 +97,7 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
         values = {
             "name": row["name"],
             "category": _check_choices([row["category"]], Injectate.Category, slug)[0],
+            "particulate": bool(row.get("particulate", False)),
             "active": True,
         }
         injectates[slug] = _sync(Injectate, {"slug": slug}, values, stats)

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from procedures.backlog import CappedCount, returned_count, waiting_by_supervisor
 from procedures.models import Entry, EntryEvent, Modality, MonthlyCount, ProcedureType
+from procedures.safety import bundle_compliance
 from procedures.series import flagged_ablation_counts
 from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
@@ -122,6 +123,7 @@ def _progress_context(enrollment: Enrollment) -> dict:
         "assessments": with_counts_for(assessments[:PROGRESS_DOPS], enrollment.program),
         "more_assessments": len(assessments) > PROGRESS_DOPS,
         "chart": _monthly_chart(trainee),
+        "bundle": bundle_compliance([trainee.pk]).get(trainee.pk),
     }
 
 
@@ -332,9 +334,13 @@ def cohort(request: HttpRequest) -> HttpResponse:
         row["supervisor"] = by_id.get(row["supervisor_id"])
         row["procedure"] = procedures.get(row["procedure_id"], "")
     progress_url = reverse("curriculum:trainee_progress", args=[0])[:-2]
-    flagged = flagged_ablation_counts([e.trainee_id for e in enrollments])
+    shown = [e.trainee_id for e in enrollments]
+    flagged = flagged_ablation_counts(shown)
+    bundles = bundle_compliance(shown)
     rows = [
-        _cohort_row(e, progress[e.pk], progress_url, flagged.get(e.trainee_id, 0))
+        _cohort_row(
+            e, progress[e.pk], progress_url, flagged.get(e.trainee_id, 0), bundles.get(e.trainee_id)
+        )
         for e in enrollments
     ]
     # The whole program's, whichever supervisor is chosen: a changed record is everyone's
@@ -366,7 +372,21 @@ def cohort(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cohort_row(enrollment: Enrollment, progress, progress_url: str, flagged: int = 0) -> dict:
+def _bundle_cell(bundle) -> str:
+    """Cohort's safety-bundle cell: the percent of the trainee's transforaminal cases with
+    every check done, and of how many (procedures.safety)."""
+    if bundle is None:
+        return '<td class="text-center text-body-secondary">—</td>'
+    low = " text-warning-emphasis fw-semibold" if bundle.percent < 100 else ""
+    return (
+        f'<td class="text-center{low}">{bundle.percent}%'
+        f'<span class="small text-body-secondary"> of {bundle.cases}</span></td>'
+    )
+
+
+def _cohort_row(
+    enrollment: Enrollment, progress, progress_url: str, flagged: int = 0, bundle=None
+) -> dict:
     """One trainee's cells, computed here, and the table row as HTML: the matrix has
     trainees × stages of them, and the template language spent a third of the page's time
     on them (one node per cell attribute, measured at 50 trainees)."""
@@ -388,6 +408,7 @@ def _cohort_row(enrollment: Enrollment, progress, progress_url: str, flagged: in
             f'<td class="text-center fw-semibold">{percent}</td>',
             f'<td class="text-center{" text-warning-emphasis fw-semibold" if flagged else " text-body-secondary"}">'
             f"{flagged}</td>",
+            _bundle_cell(bundle),
             *(
                 f'<td class="text-center {state}">{text}'
                 + (f'<span class="visually-hidden">{hidden}</span>' if hidden else "")
@@ -403,6 +424,7 @@ def _cohort_row(enrollment: Enrollment, progress, progress_url: str, flagged: in
         "cells": cells,  # (css class, text, words for screen readers)
         "percent": percent,
         "flagged": flagged,
+        "bundle": bundle,
         "progress": progress,
         "html": mark_safe(html),  # noqa: S308 (every part above is escaped or a number)
     }

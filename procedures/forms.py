@@ -14,6 +14,7 @@ from .models import (
     MAX_COMMENT,
     Approach,
     Autonomy,
+    ContrastPattern,
     Entry,
     Injectate,
     Modality,
@@ -25,6 +26,9 @@ from .reauth import confirm_password
 User = get_user_model()
 
 FLUORO_FIELDS = ("fluoro_time_s", "dap")
+# The transforaminal safety bundle (procedures.safety), asked as Yes/No buttons.
+YES_NO = [(True, "Yes"), (False, "No")]
+BUNDLE_FIELDS = ("live_contrast", "dsa", "contrast_pattern", "repositioned", "images_retained")
 # An ablation names a diagnostic block from this many days before today at most.
 REST_ON_DAYS = 180
 CT_FIELDS = ("dlp",)
@@ -108,6 +112,11 @@ class EntryForm(forms.ModelForm):
             "fluoro_time_s",
             "dap",
             "dlp",
+            "live_contrast",
+            "dsa",
+            "contrast_pattern",
+            "repositioned",
+            "images_retained",
             "complication",
             "rests_on",
             "age_band",
@@ -131,6 +140,11 @@ class EntryForm(forms.ModelForm):
             "dlp": "Dose-length product (mGy·cm)",
             "complication": "Complications",
             "rests_on": "Rests on diagnostic block",
+            "live_contrast": "Contrast injected under live fluoroscopy",
+            "dsa": "Digital subtraction used",
+            "contrast_pattern": "Contrast pattern",
+            "repositioned": "Needle repositioned and contrast repeated before the steroid",
+            "images_retained": "Images retained",
             "age_band": "Age band",
             "sex": "Sex",
             "notes": "Notes",
@@ -157,6 +171,11 @@ class EntryForm(forms.ModelForm):
             "purpose": forms.RadioSelect(attrs={"data-buttons": True}),
             "role": forms.RadioSelect(attrs={"data-buttons": True}),
             "injectates": forms.CheckboxSelectMultiple(attrs={"data-buttons": True}),
+            "contrast_pattern": forms.RadioSelect(attrs={"data-buttons": True}),
+            **{
+                name: forms.RadioSelect(choices=YES_NO, attrs={"data-buttons": True})
+                for name in ("live_contrast", "dsa", "repositioned", "images_retained")
+            },
             "levels": forms.TextInput(
                 attrs={"autocapitalize": "characters", "autocomplete": "off"}
             ),
@@ -234,7 +253,7 @@ class EntryForm(forms.ModelForm):
         for name, message in REQUIRED_MESSAGES.items():
             self.fields[name].error_messages["required"] = message
         # Nothing is pre-selected by accident on a phone: no button chosen until tapped.
-        for name in ("guidance", "side", "approach", "purpose", "role"):
+        for name in ("guidance", "side", "approach", "purpose", "role", "contrast_pattern"):
             field = self.fields[name]
             field.choices = [c for c in field.choices if c[0] != ""]
         for name in ("age_band", "sex"):
@@ -360,6 +379,18 @@ class EntryForm(forms.ModelForm):
                     if data.get(name) is not None:
                         self.add_error(name, "Only for CT-guided procedures.")
 
+        bundle = bool(procedure and procedure.safety_bundle and guidance == Modality.FLUOROSCOPY)
+        for name in BUNDLE_FIELDS:
+            if data.get(name) not in (None, "") and not bundle and procedure and guidance:
+                self.add_error(
+                    name, "Only for transforaminal epidurals under fluoroscopy; leave it empty."
+                )
+        if data.get("repositioned") is not None and data.get("contrast_pattern") != (
+            ContrastPattern.VASCULAR
+        ):
+            if "repositioned" not in self.errors:
+                self.add_error("repositioned", "Only after vascular uptake; leave it empty.")
+
         block = data.get("rests_on")
         if block is not None and procedure and procedure.kind != ProcedureType.Kind.ABLATION:
             self.add_error(
@@ -396,6 +427,7 @@ def procedure_rules(types=None) -> dict:
             "region": p.region,
             "approaches": p.approaches,
             "kind": p.kind,
+            "bundle": p.safety_bundle,
             "slug": p.slug,  # searched with the name: "tfesi", "mbb", "rfa"
         }
         for p in types
@@ -429,6 +461,9 @@ class SignOffForm(forms.Form):
         max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Shown only for an entry with a red safety flag (procedures.safety); the service
+    # refuses to sign such an entry without it.
+    acknowledge = forms.BooleanField(label="I acknowledge the red flag", required=False)
 
     def __init__(self, *args, request=None, ask_password: bool = False, **kwargs):
         """With `ask_password` (procedures.reauth decides when), the form also asks for the

@@ -24,6 +24,12 @@ SHOWN_FIELDS = [
     ("dap", "Dose-area product (mGy·cm²)"),
     ("dlp", "Dose-length product (mGy·cm)"),
     ("volume_ml", "Injectate volume (ml)"),
+    ("live_contrast", "Contrast under live fluoroscopy"),
+    ("dsa", "Digital subtraction used"),
+    ("contrast_pattern", "Contrast pattern"),
+    ("repositioned", "Needle repositioned after vascular uptake"),
+    ("images_retained", "Images retained"),
+    ("rests_on_id", "Rests on diagnostic block (entry number)"),
     ("complication", "Complications"),
     ("pain_relief_pct", "Pain relief (%)"),
     ("age_band", "Age band"),
@@ -53,6 +59,8 @@ class Version:
 def _shown(version, name: str) -> str:
     display = getattr(version, f"get_{name}_display", None)
     value = display() if display else getattr(version, name)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     return "—" if value in (None, "") else str(value)
 
 

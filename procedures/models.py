@@ -110,6 +110,12 @@ class ProcedureType(TimeStampedModel):
     approaches = models.JSONField(
         default=list, blank=True, help_text="Approaches an entry may name (none: not asked)."
     )
+    safety_bundle = models.BooleanField(
+        default=False,
+        help_text="Entries under fluoroscopy record the transforaminal safety checks "
+        "(procedures.safety): live contrast, digital subtraction, the contrast pattern, "
+        "images retained.",
+    )
     kind = models.CharField(
         max_length=20,
         choices=Kind.choices,
@@ -150,6 +156,11 @@ class Injectate(TimeStampedModel):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120, unique=True)
     category = models.CharField(max_length=20, choices=Category.choices)
+    particulate = models.BooleanField(
+        default=False,
+        help_text="A particulate corticosteroid (methylprednisolone, triamcinolone, "
+        "betamethasone suspensions): never in a cervical transforaminal injection.",
+    )
     active = models.BooleanField(
         default=True,
         help_text="Untick to retire it: gone from new entries, kept on old ones and in counts.",
@@ -161,6 +172,14 @@ class Injectate(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class ContrastPattern(models.TextChoices):
+    """What the contrast showed before the injectate went in (procedures.safety)."""
+
+    EPIDURAL = "epidural", "Epidural"
+    VASCULAR = "vascular", "Vascular uptake"
+    INTRATHECAL = "intrathecal", "Intrathecal"
 
 
 class EntryQuerySet(models.QuerySet):
@@ -345,6 +364,17 @@ class Entry(TimeStampedModel):
     dlp = models.DecimalField(
         "dose-length product (mGy·cm)", max_digits=7, decimal_places=1, null=True, blank=True
     )
+    # The transforaminal safety bundle (procedures.safety), for procedure types with
+    # `safety_bundle` under fluoroscopy; None: not recorded. Signed with the rest.
+    live_contrast = models.BooleanField("contrast under live fluoroscopy", null=True, blank=True)
+    dsa = models.BooleanField("digital subtraction used", null=True, blank=True)
+    contrast_pattern = models.CharField(
+        "contrast pattern", max_length=20, choices=ContrastPattern.choices, blank=True
+    )
+    repositioned = models.BooleanField(
+        "needle repositioned after vascular uptake", null=True, blank=True
+    )
+    images_retained = models.BooleanField("images retained", null=True, blank=True)
     complication = models.CharField(
         "complications", max_length=20, choices=Complication.choices, default=Complication.NONE
     )
@@ -427,6 +457,10 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(approach="") | Q(approach__in=Approach.values),
                 name="procedures_entry_approach_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(contrast_pattern="") | Q(contrast_pattern__in=ContrastPattern.values),
+                name="procedures_entry_contrast_pattern_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(rests_on=F("id")),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from programs.models import Enrollment
 
+from . import safety
 from .mail import email_on_commit
 from .models import BlockResponse, Entry, EntryEvent, Signature
 
@@ -47,11 +48,29 @@ CONTENT_FIELDS = [
 # Fields added since signatures were first made: in the hash only when they hold a value,
 # so that every signature made before them still verifies, and setting or clearing one
 # later still breaks it.
-LATER_CONTENT_FIELDS = ["approach", "volume_ml", "rests_on_id"]
+LATER_CONTENT_FIELDS = [
+    "approach",
+    "volume_ml",
+    "rests_on_id",
+    "live_contrast",
+    "dsa",
+    "contrast_pattern",
+    "repositioned",
+    "images_retained",
+]
 
 
 class EntryAlreadyDecided(Exception):
     """Someone else (or another tab) decided on this entry first."""
+
+
+class RedFlagNotAcknowledged(Exception):
+    """The entry carries a red safety flag (procedures.safety) and the supervisor did not
+    acknowledge it: nothing is signed."""
+
+    def __init__(self, flags):
+        super().__init__("; ".join(f.label for f in flags))
+        self.flags = flags
 
 
 class EntryChanged(Exception):
@@ -255,6 +274,21 @@ def _lock_for_decision(entry_id: int, supervisor, expected_submission: int | Non
     return entry
 
 
+def signature_meaning(entry: Entry, flags=None) -> str:
+    """What a signature on `entry` means: the procedure as logged, and for a safety-bundle
+    case the safety checks as recorded, with any red flag the supervisor acknowledged
+    (procedures.safety). `flags`: the entry's flags, when the caller has them."""
+    if not safety.bundle_applies(entry):
+        return Signature.MEANING
+    if flags is None:
+        flags = safety.flags_for([entry]).get(entry.pk, [])
+    meaning = f"{Signature.MEANING}, with the safety checks as recorded"
+    red = [f.label.lower() for f in flags if f.red]
+    if red:
+        meaning += f"; red flag acknowledged: {'; '.join(red)}"
+    return meaning
+
+
 def entry_sign_off(
     *,
     entry_id: int,
@@ -262,16 +296,22 @@ def entry_sign_off(
     autonomy: int,
     comment: str = "",
     expected_submission: int | None = None,
+    acknowledged: bool = False,
 ) -> Signature:
     """Sign off one submitted entry: its own signature record and an event.
 
     Raises PermissionDenied (and logs it) if the entry is not submitted to `supervisor`,
     EntryAlreadyDecided if another request decided first, EntryChanged if it is no longer
-    the submission the supervisor saw (`expected_submission`). Nothing is written then.
+    the submission the supervisor saw (`expected_submission`), RedFlagNotAcknowledged if
+    it carries a red safety flag and `acknowledged` is not set. Nothing is written then.
     """
     try:
         with transaction.atomic():
             entry = _lock_for_decision(entry_id, supervisor, expected_submission)
+            flags = safety.flags_for([entry]).get(entry.pk, [])
+            red = [f for f in flags if f.red]
+            if red and not acknowledged:
+                raise RedFlagNotAcknowledged(red)
             signature = Signature.objects.create(
                 entry=entry,
                 revision=entry.revision,
@@ -280,6 +320,7 @@ def entry_sign_off(
                 signed_at=timezone.now(),
                 autonomy=autonomy,
                 comment=comment,
+                meaning=signature_meaning(entry, flags),
                 content_hash=content_hash(entry),
             )
             entry.status = Entry.Status.SIGNED_OFF
@@ -353,6 +394,10 @@ def entries_sign_off(
             result.skipped[entry_id] = f"already {str(exc).lower()}"
         except EntryChanged:
             result.skipped[entry_id] = "changed by the trainee since you opened the queue"
+        except RedFlagNotAcknowledged as exc:
+            result.skipped[entry_id] = (
+                f"a red flag ({str(exc).lower()}): sign it off on its own, acknowledging it"
+            )
         else:
             result.signed.append(entry_id)
     return result

@@ -67,6 +67,37 @@ def _flag(entry) -> str:
     )
 
 
+def _safety(entry) -> str:
+    """A safety-bundle case's flags (procedures.safety): red ones first."""
+    rows = []
+    for flag in getattr(entry, "safety_flags", ()):
+        badge = "text-bg-danger" if flag.red else "text-bg-warning"
+        words = "Red flag" if flag.red else "Teaching flag"
+        rows.append(
+            f'<div class="small mt-1 queue-flag"><span class="badge {badge}">{words}</span> '
+            f"{escape(flag.label)}</div>"
+        )
+    return "".join(rows)
+
+
+def _acknowledge(entry, signing) -> str:
+    """The box a supervisor ticks to sign an entry with a red flag."""
+    red = [f for f in getattr(entry, "safety_flags", ()) if f.red]
+    if not red:
+        return ""
+    pk = entry.pk
+    error = _errors(signing, "acknowledge", f"e{pk}-acknowledge-error", " d-block")
+    described = f' aria-describedby="e{pk}-acknowledge-error"' if error else ""
+    words = escape("; ".join(f.label.lower() for f in red))
+    return (
+        '<div class="form-check mt-2">'
+        f'<input class="form-check-input{" is-invalid" if error else ""}" type="checkbox" '
+        f'name="acknowledge" id="e{pk}-acknowledge"{described}>'
+        f'<label class="form-check-label" for="e{pk}-acknowledge">I acknowledge the red '
+        f"flag: {words}</label>{error}</div>"
+    )
+
+
 @register.simple_tag(takes_context=True)
 def queue_row(context, entry) -> str:
     pk = entry.pk
@@ -118,7 +149,7 @@ def queue_row(context, entry) -> str:
         f'<a class="fw-semibold" href="{entry.get_absolute_url()}">{name}</a>'
         '<span class="small text-body-secondary">waiting since '
         f"{date_format(entry.submitted_at, 'j M')}</span></div>"
-        f"<div>{trainee} · {performed}</div>{entry_facts(entry)}{_flag(entry)}</div></div>"
+        f"<div>{trainee} · {performed}</div>{entry_facts(entry)}{_flag(entry)}{_safety(entry)}</div></div>"
         # Sign off: a rating, the password when it is due, the button.
         f'<form method="post" action="{reverse("procedures:entry_sign_off", args=[pk])}" '
         f'class="queue-signoff mt-2">{hidden}'
@@ -131,7 +162,7 @@ def queue_row(context, entry) -> str:
         f'<label class="form-label visually-hidden" for="e{pk}-comment">Comment (optional)</label>'
         f'<textarea class="form-control mt-1{" is-invalid" if comment_error else ""}" '
         f'name="comment" id="e{pk}-comment" rows="2" data-max-length="{limit}">{comment}'
-        f"</textarea>{comment_error}</details>{password}"
+        f"</textarea>{comment_error}</details>{_acknowledge(entry, signing)}{password}"
         '<div class="d-flex flex-wrap gap-2 mt-2 align-items-start">'
         '<button type="submit" class="btn btn-success">Sign off</button></div></form>'
         # Return: what needs correcting, then the button.

@@ -20,8 +20,16 @@ from ..memory import Memory, procedure_memory
 from ..models import Entry
 from ..panels import entry_panels
 from ..reauth import password_needed
+from ..safety import safety_section
 from ..series import ablation_section, block_section
-from ..services import EntryChanged, entry_save, entry_submit, refuse, submission_token
+from ..services import (
+    EntryChanged,
+    entry_save,
+    entry_submit,
+    refuse,
+    signature_meaning,
+    submission_token,
+)
 from ..services import entry_delete as delete_entry
 from ..signatures import record_failures, verify_earlier_signatures, verify_signature
 from .access import get_entry, logbook_refusal
@@ -200,6 +208,7 @@ def render_entry_page(
         )
         return_form = return_form or ReturnForm(initial=seen)
     injectates = list(entry.injectates.all())
+    safety = safety_section(entry, injectates)
     history = entry_history(entry)
     # Checked from what the page holds anyway: no query unless one fails. The current
     # revision against the entry as it is; earlier ones against their signed versions.
@@ -232,6 +241,8 @@ def render_entry_page(
             "diagnostic": block_section(entry),
             "ablation": ablation_section(entry),
             "can_record_block": entry.can_record_block(request.user),
+            "safety": safety,
+            "meaning": signature_meaning(entry, safety.flags if safety else []),
             **history,
         },
     )

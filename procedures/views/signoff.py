@@ -19,10 +19,12 @@ from django.views.decorators.http import require_POST
 from ..forms import ReturnForm, SignOffForm
 from ..models import AUTONOMY_SHORT, MAX_COMMENT, Autonomy, Entry
 from ..reauth import password_needed
+from ..safety import flags_for as safety_flags_for
 from ..series import ablation_flags
 from ..services import (
     EntryAlreadyDecided,
     EntryChanged,
+    RedFlagNotAcknowledged,
     entries_sign_off,
     entry_return,
     entry_sign_off,
@@ -68,8 +70,10 @@ def _render_queue(request, params, form=None, selected=frozenset(), refused=None
     entries = list(page.object_list)
     refused_pk, refused_action, refused_form = refused or (None, None, None)
     flags = ablation_flags(entries)  # no query unless an ablation is on the page
+    checks = safety_flags_for(entries)  # none unless a safety-bundle case is
     for entry in entries:  # what a signature will check it signs
         entry.flag = flags.get(entry.pk)
+        entry.safety_flags = checks.get(entry.pk, [])
         entry.submission = submission_token(entry)
         entry.selected = entry.pk in selected
         entry.refused = refused_action if entry.pk == refused_pk else None
@@ -164,7 +168,17 @@ def entry_sign_off_view(request: HttpRequest, pk: int) -> HttpResponse:
             autonomy=form.cleaned_data["autonomy"],
             comment=form.cleaned_data["comment"],
             expected_submission=form.cleaned_data["submission"],
+            acknowledged=form.cleaned_data["acknowledge"],
         )
+    except RedFlagNotAcknowledged as exc:
+        form.add_error(
+            "acknowledge",
+            f"Nothing was signed: this entry has a red flag ({str(exc).lower()}). Tick to "
+            "acknowledge it; your signature then records that you did.",
+        )
+        if _from_queue(request):
+            return _render_queue(request, request.POST, refused=(entry.pk, "sign_off", form))
+        return render_entry_page(request, entry, sign_off_form=form)
     except EntryAlreadyDecided as exc:
         return _already_decided(request, entry, exc)
     except EntryChanged:

@@ -68,6 +68,8 @@
     showGroup("ct", value("guidance") === "ct");
     showGroup("diagnostic", value("purpose") === "diagnostic" && (!rule || rule.kind === "injection"));
     showGroup("ablation", !!rule && rule.kind === "ablation");
+    showGroup("bundle", !!rule && rule.bundle && value("guidance") === "fluoroscopy");
+    showGroup("vascular", value("contrast_pattern") === "vascular");
     drawLevels(rule);
     markQuick();
   }
@@ -252,8 +254,21 @@
       update();
       remember(procedure.value);
     }
-    if (["procedure", "guidance", "purpose"].includes(name)) update();
+    if (["procedure", "guidance", "purpose", "contrast_pattern"].includes(name)) update();
   });
+  // The safety checks in one tap: every one done, the pattern epidural (procedures.safety).
+  const bundleAll = form.querySelector("[data-bundle-all]");
+  if (bundleAll) {
+    bundleAll.addEventListener("click", () => {
+      setField("live_contrast", "True");
+      setField("dsa", "True");
+      setField("contrast_pattern", "epidural");
+      setField("images_retained", "True");
+      form.querySelectorAll('input[name="repositioned"]').forEach((input) => { input.checked = false; });
+      update();
+      form.dispatchEvent(new Event("change")); // the kept draft (drafts.js) follows
+    });
+  }
   update();
 })();
 

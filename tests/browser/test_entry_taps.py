@@ -72,6 +72,9 @@ def test_a_new_tfesi_in_at_most_14_taps(transactional_db, phone, alice, bob):
     assert phone.get_by_role("combobox", name="Supervisor").input_value() == str(bob.pk)
     taps.type_into(phone.get_by_label("Fluoroscopy time (s)"), "32.5")
     taps.type_into(phone.get_by_label("Dose-area product (mGy·cm²)"), "410")
+    # The transforaminal safety checks, all done, in one tap (issue 11, point 2).
+    taps.tap(phone.get_by_role("button", name="All done", exact=False))
+    assert phone.get_by_role("group", name="Contrast pattern").get_by_label("Epidural").is_checked()
     screenshot(phone, "entry-form-tfesi-390")
     with phone.expect_navigation():
         taps.tap(phone.get_by_role("button", name="Submit for sign-off"))
@@ -89,6 +92,12 @@ def test_a_new_tfesi_in_at_most_14_taps(transactional_db, phone, alice, bob):
     assert entry.supervisor == bob
     assert injectate_names(entry) == sorted(INJECTATES)
     assert (str(entry.fluoro_time_s), entry.dap) == ("32.5", 410)
+    assert (entry.live_contrast, entry.dsa, entry.contrast_pattern, entry.images_retained) == (
+        True,
+        True,
+        "epidural",
+        True,
+    )
     print(f"\nA new TFESI: {taps.count} taps plus typing")
 
 

@@ -170,17 +170,19 @@ def test_cohort_queries_are_bounded_at_a_few_and_many_trainees(
     # page of enrollments, curriculum version, snapshots, then for the stale trainees:
     # versions, entry aggregates (2), assessment aggregates (2), DELETE, INSERT; overdue,
     # returned, returned count; savepoints around the snapshot write; completed block
-    # series (the default curriculum counts them); the page's flagged ablations
-    with django_assert_max_num_queries(27):
+    # series (the default curriculum counts them); the page's flagged ablations and
+    # safety-bundle compliance
+    with django_assert_max_num_queries(28):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(28):
         assert client.get(url, {"page": "2"}).status_code == 200
     # warm: session, user, roles, programs, supervisors, trainee count, page of
     # enrollments, curriculum version, snapshots, overdue, returned, returned count,
-    # open signature findings, last signature sweep, the page's flagged ablations
-    with django_assert_max_num_queries(15):
+    # open signature findings, last signature sweep, the page's flagged ablations and
+    # safety-bundle compliance
+    with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get(url, {"page": "2"}).status_code == 200
     # The CSV: every trainee, the same bounded queries (no count; no overdue or returned).
     with django_assert_max_num_queries(27):
@@ -198,8 +200,8 @@ def test_progress_queries_are_bounded_at_a_few_and_many_entries(
     url = reverse("curriculum:my_progress")
     client.get(url)
     # warm: session, user, roles, enrollment, curriculum version, snapshot, recent events,
-    # recent assessments, monthly counts
-    with django_assert_max_num_queries(9):
+    # recent assessments, monthly counts, safety-bundle compliance
+    with django_assert_max_num_queries(10):
         response = client.get(url)
     chart = response.context["chart"]
     assert sum(sum(s["data"]) for s in chart["series"]) == entries  # all this month

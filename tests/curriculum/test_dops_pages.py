@@ -179,12 +179,13 @@ def test_progress_queries_are_the_same_with_3_and_60_dops(
     dops(alice, bob, n=3)
     client.get(url)  # the counts stored
     # session, user, roles, enrollment, curriculum version, snapshot, recent events, the
-    # newest DOPS with their procedures, assessors and requirements, monthly chart
-    with django_assert_max_num_queries(9):
+    # newest DOPS with their procedures, assessors and requirements, monthly chart,
+    # safety-bundle compliance
+    with django_assert_max_num_queries(10):
         client.get(url)
     dops(alice, bob, n=57)
     client.get(url)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(url)
     assert len(response.context["assessments"]) == 20
     assert response.context["more_assessments"]

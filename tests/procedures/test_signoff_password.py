@@ -509,7 +509,7 @@ def test_the_window_costs_one_query_on_the_queue_and_the_entry_page(
         )
 
     # The queue's bound (test_signoff) plus the window.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert bobs_client.get(url("signoff_queue")).status_code == 200
     # The entry page's bound (test_signoff, with the DOPS panel's two queries).
     with django_assert_max_num_queries(14):
