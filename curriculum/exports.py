@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from procedures import safety
+from procedures import safety, stress
 from procedures.models import Entry
 from procedures.safety import flags_for as safety_flags_for
 from procedures.series import BlockRecord, block_records, flagged_ablation_counts
@@ -72,6 +72,14 @@ HEADER = [
     "Needle repositioned after vascular uptake",
     "Images retained",
     "Safety flags",
+    "Structure examined (stress ultrasound)",
+    "Side examined at rest (mm)",
+    "Side examined under stress (mm)",
+    "Other side at rest (mm)",
+    "Other side under stress (mm)",
+    "Side-to-side difference (mm)",
+    "Finding",
+    "Justified by the stress examination of",
 ]
 
 
@@ -98,7 +106,7 @@ def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:
     entries = (
         Entry.objects.visible_to(request.user)
         .filter(trainee=trainee)
-        .select_related("procedure", "supervisor")
+        .select_related("procedure", "supervisor", "stress_structure")
         .prefetch_related("injectates", "signatures")
         .order_by("performed_on", "id")
     )
@@ -110,6 +118,24 @@ def _entries(request, trainee, *, signed_off_only=False) -> list[Entry]:
             (s for s in entry.signatures.all() if s.revision == entry.revision), None
         )
     return result
+
+
+def _stress_cells(e: Entry, by_id: dict) -> list:
+    """A stress examination's structure, measurements, difference and finding; for an
+    injection, the date of the examination that justified it (procedures.stress)."""
+    structure = e.stress_structure
+    result = stress.finding(e, structure.threshold_mm) if structure else None
+    exam = by_id.get(e.exam_id)
+    return [
+        structure.name if structure else "",
+        e.rest_mm,
+        e.stress_mm,
+        e.other_rest_mm,
+        e.other_stress_mm,
+        stress.side_to_side(e) if structure else None,
+        result.label if result else "",
+        exam.performed_on.isoformat() if exam else "",
+    ]
 
 
 def _yes_no(value) -> str:
@@ -136,6 +162,7 @@ def _csv_response(request, trainee) -> HttpResponse:
     record_failures(verifications)
     records = block_records(trainee.pk, entries)
     checks = safety_flags_for(entries)
+    by_id = {e.pk: e for e in entries}
     for e, verification in zip(entries, verifications, strict=True):
         block = records.get(e.pk, NO_BLOCK)
         signature = e.current_signature if e.status == Entry.Status.SIGNED_OFF else None
@@ -180,6 +207,7 @@ def _csv_response(request, trainee) -> HttpResponse:
             _yes_no(e.repositioned),
             _yes_no(e.images_retained),
             "; ".join(("RED: " if flag.red else "") + flag.label for flag in checks.get(e.pk, [])),
+            *_stress_cells(e, by_id),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

@@ -10,11 +10,20 @@ listed again, they come back. A requirement with no procedure types must say
 
 import tomllib
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import models, transaction
 
-from procedures.models import Approach, Entry, Injectate, Modality, ProcedureType, Side
+from procedures.models import (
+    Approach,
+    Entry,
+    Injectate,
+    Modality,
+    ProcedureType,
+    Side,
+    StressStructure,
+)
 from programs.models import BlockThreshold, Program
 
 from .models import Requirement, Stage
@@ -84,6 +93,7 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             "approaches": _check_choices(row.get("approaches", []), Approach, where),
             "kind": _check_choices([row.get("kind", "injection")], ProcedureType.Kind, where)[0],
             "safety_bundle": bool(row.get("safety_bundle", False)),
+            "needs_stress_exam": bool(row.get("needs_stress_exam", False)),
             "active": True,
         }
         types[slug] = _sync(ProcedureType, {"slug": slug}, values, stats)
@@ -103,6 +113,23 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
         injectates[slug] = _sync(Injectate, {"slug": slug}, values, stats)
     stats["injectates retired"] += (
         Injectate.objects.exclude(slug__in=injectates).filter(active=True).update(active=False)
+    )
+
+    structures = []
+    for row in data.get("stress_structures", []):
+        slug = row["slug"]
+        values = {
+            "name": row["name"],
+            "joint": _check_choices([row["joint"]], ProcedureType.Region, slug)[0],
+            "threshold_mm": Decimal(str(row["threshold_mm"])),
+            "source": row.get("source", ""),
+            "active": True,
+        }
+        structures.append(_sync(StressStructure, {"slug": slug}, values, stats).slug)
+    stats["stress structures retired"] += (
+        StressStructure.objects.exclude(slug__in=structures)
+        .filter(active=True)
+        .update(active=False)
     )
 
     for prow in data.get("programs", []):

@@ -68,6 +68,7 @@ class Requirement(TimeStampedModel):
         ENTRIES = "entries", "Signed-off log entries"
         ASSESSMENTS = "assessments", "Observed assessments (DOPS)"
         BLOCK_SERIES = "block_series", "Completed comparative block series"
+        STRESS_EXAMS = "stress_exams", "Stress ultrasound examinations, measured"
 
     stage = models.ForeignKey(Stage, models.CASCADE, related_name="requirements")
     key = models.SlugField(max_length=80, help_text="Stable key used by the loader.")

@@ -465,7 +465,35 @@ def count(requirements: list[Requirement], trainee_ids, today: date) -> dict:
     series = [r for r in requirements if r.kind == Requirement.Kind.BLOCK_SERIES]
     if series:
         _count_series(series, trainee_ids, today, counts)
+    exams = [r for r in requirements if r.kind == Requirement.Kind.STRESS_EXAMS]
+    if exams:
+        _count_measured(exams, trainee_ids, today, counts)
     return counts
+
+
+def _count_measured(requirements, trainee_ids, today: date, counts) -> None:
+    """Count these trainees' stress ultrasound examinations with their measurements
+    recorded (the structure and the four distances, procedures.stress) into `counts`, by
+    the same rules as entries (procedure type, guidance, role, autonomy for what is done,
+    window). One query of those entries only."""
+    rows = (
+        Entry.objects.filter(
+            trainee_id__in=trainee_ids,
+            status__in=[SIGNED_OFF, SUBMITTED],
+            stress_structure__isnull=False,
+            rest_mm__isnull=False,
+            stress_mm__isnull=False,
+            other_rest_mm__isnull=False,
+            other_stress_mm__isnull=False,
+        )
+        .values_list(
+            "trainee_id", "procedure_id", "guidance", "status", "role", "autonomy", "performed_on"
+        )
+        .order_by()
+    )
+    _tally_rows(
+        requirements, ((t, p, g, s, s, r, a, d) for t, p, g, s, r, a, d in rows), today, counts
+    )
 
 
 # --- Comparative block series ----------------------------------------------------------------
@@ -499,6 +527,13 @@ def _count_series(requirements, trainee_ids, today: date, counts) -> None:
             "entry__performed_on",
         )
     )
+    _tally_rows(requirements, rows, today, counts)
+
+
+def _tally_rows(requirements, rows, today: date, counts) -> None:
+    """Sum rows of (trainee, procedure, guidance, status, other status, role, autonomy,
+    day) into `counts` for these requirements: done when both statuses are signed off,
+    pending when both are signed off or submitted and one is submitted."""
     counted = {SIGNED_OFF, SUBMITTED}
     cells = defaultdict(lambda: defaultdict(int))
     for trainee_id, procedure_id, guidance, status, first_status, role, autonomy, day in rows:

@@ -12,6 +12,7 @@ from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
 from .models import (
     MAX_COMMENT,
+    MAX_STRESS_MM,
     Approach,
     Autonomy,
     ContrastPattern,
@@ -20,6 +21,7 @@ from .models import (
     Modality,
     ProcedureType,
     Side,
+    StressStructure,
 )
 from .reauth import confirm_password
 
@@ -29,6 +31,8 @@ FLUORO_FIELDS = ("fluoro_time_s", "dap")
 # The transforaminal safety bundle (procedures.safety), asked as Yes/No buttons.
 YES_NO = [(True, "Yes"), (False, "No")]
 BUNDLE_FIELDS = ("live_contrast", "dsa", "contrast_pattern", "repositioned", "images_retained")
+# A stress ultrasound examination's measurements (procedures.stress).
+STRESS_FIELDS = ("rest_mm", "stress_mm", "other_rest_mm", "other_stress_mm")
 # An ablation names a diagnostic block from this many days before today at most.
 REST_ON_DAYS = 180
 CT_FIELDS = ("dlp",)
@@ -68,6 +72,10 @@ NUMBER_SHAPES = {
     "dap": ("Dose-area product", Entry.MAX_DAP, "mGy·cm²", 2),
     "dlp": ("Dose-length product", Entry.MAX_DLP, "mGy·cm", 1),
     "volume_ml": ("Injectate volume", Entry.MAX_VOLUME_ML, "ml", 1),
+    "rest_mm": ("The side examined at rest", MAX_STRESS_MM, "mm", 1),
+    "stress_mm": ("The side examined under stress", MAX_STRESS_MM, "mm", 1),
+    "other_rest_mm": ("The other side at rest", MAX_STRESS_MM, "mm", 1),
+    "other_stress_mm": ("The other side under stress", MAX_STRESS_MM, "mm", 1),
 }
 
 
@@ -117,6 +125,12 @@ class EntryForm(forms.ModelForm):
             "contrast_pattern",
             "repositioned",
             "images_retained",
+            "stress_structure",
+            "rest_mm",
+            "stress_mm",
+            "other_rest_mm",
+            "other_stress_mm",
+            "exam",
             "complication",
             "rests_on",
             "age_band",
@@ -145,6 +159,12 @@ class EntryForm(forms.ModelForm):
             "contrast_pattern": "Contrast pattern",
             "repositioned": "Needle repositioned and contrast repeated before the steroid",
             "images_retained": "Images retained",
+            "stress_structure": "Structure examined",
+            "rest_mm": "Side examined, at rest (mm)",
+            "stress_mm": "Side examined, under stress (mm)",
+            "other_rest_mm": "Other side, at rest (mm)",
+            "other_stress_mm": "Other side, under stress (mm)",
+            "exam": "Justified by stress examination",
             "age_band": "Age band",
             "sex": "Sex",
             "notes": "Notes",
@@ -161,6 +181,8 @@ class EntryForm(forms.ModelForm):
             "supervisor": IdModelChoiceField,
             "injectates": IdModelMultipleChoiceField,
             "rests_on": IdModelChoiceField,
+            "exam": IdModelChoiceField,
+            "stress_structure": IdModelChoiceField,
         }
         widgets = {
             "performed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -184,6 +206,10 @@ class EntryForm(forms.ModelForm):
             "dap": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
             "dlp": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             "volume_ml": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            **{
+                name: forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"})
+                for name in STRESS_FIELDS
+            },
         }
 
     # One-time key of this form (see Entry.form_key); set for new entries only.
@@ -233,6 +259,38 @@ class EntryForm(forms.ModelForm):
         rests_on.label_from_instance = lambda e: (
             f"{e.site or 'No site'} · {e.performed_on:%d %b %Y} · {e.procedure}"
         )
+        exam = self.fields["exam"]
+        kept_exam = Q(pk=self.instance.exam_id) if self.instance.exam_id else Q(pk__in=[])
+        exam.queryset = (
+            Entry.objects.filter(
+                Q(
+                    trainee=trainee,
+                    procedure__kind=ProcedureType.Kind.STRESS_EXAM,
+                    performed_on__gte=since,
+                )
+                | kept_exam
+            )
+            .select_related("stress_structure")
+            .order_by("-performed_on", "-id")
+        )
+        exam.empty_label = "None recorded"
+        exam.label_from_instance = lambda e: (
+            f"{e.stress_structure or 'Not measured'} · {e.get_side_display()} · "
+            f"{e.performed_on:%d %b %Y}"
+        )
+        exam.error_messages["invalid_choice"] = (
+            f"Choose one of your own stress examinations from the last {REST_ON_DAYS} days."
+        )
+        structure = self.fields["stress_structure"]
+        kept_structure = (
+            Q(pk=self.instance.stress_structure_id)
+            if self.instance.stress_structure_id
+            else Q(pk__in=[])
+        )
+        structure.queryset = StressStructure.objects.filter(Q(active=True) | kept_structure)
+        structure.empty_label = "Choose the structure"
+        for name in STRESS_FIELDS:
+            self.fields[name].widget.attrs.update(min=0, max=MAX_STRESS_MM)
         rests_on.error_messages["invalid_choice"] = (
             f"Choose one of your own diagnostic blocks from the last {REST_ON_DAYS} days."
         )
@@ -391,6 +449,38 @@ class EntryForm(forms.ModelForm):
             if "repositioned" not in self.errors:
                 self.add_error("repositioned", "Only after vascular uptake; leave it empty.")
 
+        stress = bool(procedure and procedure.kind == ProcedureType.Kind.STRESS_EXAM)
+        for name in ("stress_structure", *STRESS_FIELDS):
+            value = data.get(name)
+            if value is None or not procedure:
+                continue
+            if not stress:
+                self.add_error(name, "Only for a stress ultrasound examination; leave it empty.")
+            elif name in STRESS_FIELDS and not 0 <= value <= MAX_STRESS_MM:
+                self.add_error(name, number_message(name))
+        if stress and any(data.get(n) is not None for n in STRESS_FIELDS):
+            if data.get("stress_structure") is None and "stress_structure" not in self.errors:
+                self.add_error(
+                    "stress_structure", "Choose the structure examined: it sets the threshold."
+                )
+        exam = data.get("exam")
+        if exam is not None and procedure:
+            if not procedure.needs_stress_exam:
+                self.add_error(
+                    "exam",
+                    f"{procedure} is not justified by a stress examination; leave it empty.",
+                )
+            elif exam.stress_structure is not None and exam.stress_structure.joint != (
+                procedure.region
+            ):
+                self.add_error(
+                    "exam",
+                    f"That examination is of the {exam.stress_structure.get_joint_display().lower()}"
+                    f"; {procedure} is of the {procedure.get_region_display().lower()}.",
+                )
+            elif data.get("performed_on") and exam.performed_on > data["performed_on"]:
+                self.add_error("exam", "The examination must be from before the injection.")
+
         block = data.get("rests_on")
         if block is not None and procedure and procedure.kind != ProcedureType.Kind.ABLATION:
             self.add_error(
@@ -428,6 +518,7 @@ def procedure_rules(types=None) -> dict:
             "approaches": p.approaches,
             "kind": p.kind,
             "bundle": p.safety_bundle,
+            "needsExam": p.needs_stress_exam,
             "slug": p.slug,  # searched with the name: "tfesi", "mbb", "rfa"
         }
         for p in types

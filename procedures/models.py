@@ -74,6 +74,7 @@ class ProcedureType(TimeStampedModel):
         INJECTION = "injection", "Injection"
         ABLATION = "ablation", "Ablation (rests on diagnostic blocks)"
         EXAMINATION = "examination", "Examination"
+        STRESS_EXAM = "stress_exam", "Stress ultrasound examination (measured)"
 
     class Category(models.TextChoices):
         SPINE = "spine", "Spine"
@@ -90,6 +91,7 @@ class ProcedureType(TimeStampedModel):
         SHOULDER = "shoulder", "Shoulder"
         HIP = "hip", "Hip"
         KNEE = "knee", "Knee"
+        ELBOW = "elbow", "Elbow"
         HAND_WRIST = "hand_wrist", "Hand and wrist"
         FOOT_ANKLE = "foot_ankle", "Foot and ankle"
         ANY = "any", "Any region"
@@ -115,6 +117,11 @@ class ProcedureType(TimeStampedModel):
         help_text="Entries under fluoroscopy record the transforaminal safety checks "
         "(procedures.safety): live contrast, digital subtraction, the contrast pattern, "
         "images retained.",
+    )
+    needs_stress_exam = models.BooleanField(
+        default=False,
+        help_text="An injection justified by a stress ultrasound examination of the same "
+        "joint and side (procedures.stress): flagged when there is none in the 90 days before.",
     )
     kind = models.CharField(
         max_length=20,
@@ -169,6 +176,32 @@ class Injectate(TimeStampedModel):
 
     class Meta:
         ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StressStructure(TimeStampedModel):
+    """What a stress ultrasound examination measures: a joint's translation or a
+    ligament's gapping, with the side-to-side difference (in mm) from which it reads as
+    lax (procedures.stress). The catalogue (curriculum/data) holds the list and the
+    thresholds, with their sources."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    joint = models.CharField(max_length=20, choices=ProcedureType.Region.choices)
+    threshold_mm = models.DecimalField(
+        "lax from a side-to-side difference of (mm)", max_digits=3, decimal_places=1
+    )
+    source = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(
+        default=True,
+        help_text="Untick to retire it: gone from new entries, kept on old ones.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["joint", "name"]
 
     def __str__(self):
         return self.name
@@ -264,6 +297,8 @@ MAX_COMMENT = 2000
 # Injectate volume: a joint or an epidural takes a few ml, a shoulder hydrodilatation up
 # to about 40; more than 100 ml is a typing slip.
 MAX_VOLUME_ML = 100
+# A stress ultrasound measurement: translations and gaps are a few mm, never 50.
+MAX_STRESS_MM = 50
 
 
 def text_limit(field: str, limit: int, table: str, label: str) -> models.CheckConstraint:
@@ -375,6 +410,24 @@ class Entry(TimeStampedModel):
         "needle repositioned after vascular uptake", null=True, blank=True
     )
     images_retained = models.BooleanField("images retained", null=True, blank=True)
+    # A stress ultrasound examination (procedures.stress): what was measured, in mm, on
+    # the side examined (`side`) and on the other side, at rest and under stress.
+    stress_structure = models.ForeignKey(
+        StressStructure, models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    rest_mm = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    stress_mm = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    other_rest_mm = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    other_stress_mm = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    # A labrum or ligament injection's evidence: the stress examination that justified it.
+    exam = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="justified",
+        verbose_name="justified by stress examination",
+    )
     complication = models.CharField(
         "complications", max_length=20, choices=Complication.choices, default=Complication.NONE
     )
@@ -461,6 +514,17 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(contrast_pattern="") | Q(contrast_pattern__in=ContrastPattern.values),
                 name="procedures_entry_contrast_pattern_valid",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True})
+                    | Q(**{f"{name}__gte": 0, f"{name}__lte": MAX_STRESS_MM}),
+                    name=f"procedures_entry_{name}_bounds",
+                )
+                for name in ("rest_mm", "stress_mm", "other_rest_mm", "other_stress_mm")
+            ],
+            models.CheckConstraint(
+                condition=~Q(exam=F("id")), name="procedures_entry_exam_not_itself"
             ),
             models.CheckConstraint(
                 condition=~Q(rests_on=F("id")),

@@ -57,6 +57,12 @@ LATER_CONTENT_FIELDS = [
     "contrast_pattern",
     "repositioned",
     "images_retained",
+    "stress_structure_id",
+    "rest_mm",
+    "stress_mm",
+    "other_rest_mm",
+    "other_stress_mm",
+    "exam_id",
 ]
 
 

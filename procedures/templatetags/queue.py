@@ -57,13 +57,14 @@ def rating_buttons(prefix: str, ratings_list, chosen) -> str:
 
 
 def _flag(entry) -> str:
-    """An ablation's teaching flag (procedures.series), to see before signing."""
+    """An ablation's teaching flag (procedures.series), or a labrum or ligament
+    injection's (procedures.stress), to see before signing."""
     flag = getattr(entry, "flag", None)
     if flag is None:
         return ""
     return (
         '<div class="small mt-1 queue-flag"><span class="badge text-bg-warning">Teaching flag'
-        f"</span> {escape(flag.label)}</div>"
+        f"</span> {escape(getattr(flag, 'label', flag))}</div>"
     )
 
 

@@ -17,7 +17,7 @@ from ..filters import LogbookFilter
 from ..forms import EntryForm, ReturnForm, SignOffForm, procedure_rules
 from ..history import entry_history
 from ..memory import Memory, procedure_memory
-from ..models import Entry
+from ..models import Entry, ProcedureType
 from ..panels import entry_panels
 from ..reauth import password_needed
 from ..safety import safety_section
@@ -32,6 +32,7 @@ from ..services import (
 )
 from ..services import entry_delete as delete_entry
 from ..signatures import record_failures, verify_earlier_signatures, verify_signature
+from ..stress import ExamSection, exam_flags
 from .access import get_entry, logbook_refusal
 from .back import back_link
 
@@ -242,10 +243,24 @@ def render_entry_page(
             "ablation": ablation_section(entry),
             "can_record_block": entry.can_record_block(request.user),
             "safety": safety,
+            **stress_context(entry),
             "meaning": signature_meaning(entry, safety.flags if safety else []),
             **history,
         },
     )
+
+
+def stress_context(entry: Entry) -> dict:
+    """The entry page's stress examination, or what a labrum or ligament injection rests
+    on; no query for any other entry."""
+    if entry.procedure.kind == ProcedureType.Kind.STRESS_EXAM:
+        return {"exam": ExamSection(entry)}
+    if entry.procedure.needs_stress_exam:
+        exam = None
+        if entry.exam_id:
+            exam = Entry.objects.select_related("stress_structure").get(pk=entry.exam_id)
+        return {"justification": {"exam": exam, "flag": exam_flags([entry]).get(entry.pk)}}
+    return {}
 
 
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -31,6 +31,7 @@ from ..services import (
     refuse,
     submission_token,
 )
+from ..stress import exam_flags
 from .entries import render_entry_page
 
 QUEUE_PAGE_SIZE = 50
@@ -71,8 +72,9 @@ def _render_queue(request, params, form=None, selected=frozenset(), refused=None
     refused_pk, refused_action, refused_form = refused or (None, None, None)
     flags = ablation_flags(entries)  # no query unless an ablation is on the page
     checks = safety_flags_for(entries)  # none unless a safety-bundle case is
+    exams = exam_flags(entries)  # none unless a labrum or ligament injection is
     for entry in entries:  # what a signature will check it signs
-        entry.flag = flags.get(entry.pk)
+        entry.flag = flags.get(entry.pk) or exams.get(entry.pk)
         entry.safety_flags = checks.get(entry.pk, [])
         entry.submission = submission_token(entry)
         entry.selected = entry.pk in selected

@@ -70,6 +70,8 @@
     showGroup("ablation", !!rule && rule.kind === "ablation");
     showGroup("bundle", !!rule && rule.bundle && value("guidance") === "fluoroscopy");
     showGroup("vascular", value("contrast_pattern") === "vascular");
+    showGroup("stress", !!rule && rule.kind === "stress_exam");
+    showGroup("exam", !!rule && rule.needsExam);
     drawLevels(rule);
     markQuick();
   }

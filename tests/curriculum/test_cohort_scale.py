@@ -170,11 +170,11 @@ def test_cohort_queries_are_bounded_at_a_few_and_many_trainees(
     # page of enrollments, curriculum version, snapshots, then for the stale trainees:
     # versions, entry aggregates (2), assessment aggregates (2), DELETE, INSERT; overdue,
     # returned, returned count; savepoints around the snapshot write; completed block
-    # series (the default curriculum counts them); the page's flagged ablations and
-    # safety-bundle compliance
-    with django_assert_max_num_queries(28):
+    # series and measured stress examinations (the default curriculum counts them); the
+    # page's flagged ablations and safety-bundle compliance
+    with django_assert_max_num_queries(29):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(28):
+    with django_assert_max_num_queries(29):
         assert client.get(url, {"page": "2"}).status_code == 200
     # warm: session, user, roles, programs, supervisors, trainee count, page of
     # enrollments, curriculum version, snapshots, overdue, returned, returned count,
@@ -185,7 +185,7 @@ def test_cohort_queries_are_bounded_at_a_few_and_many_trainees(
     with django_assert_max_num_queries(16):
         assert client.get(url, {"page": "2"}).status_code == 200
     # The CSV: every trainee, the same bounded queries (no count; no overdue or returned).
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(28):
         assert client.get(reverse("curriculum:cohort_csv")).status_code == 200
     with django_assert_max_num_queries(9):
         assert client.get(reverse("curriculum:cohort_csv")).status_code == 200

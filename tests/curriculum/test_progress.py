@@ -553,9 +553,10 @@ def bulk_entries(trainee, supervisor, procedure, n, **fields):
 # with a listed injectate, entries per day for the recency window, assessments grouped)
 # + savepoint + delete old snapshots + 1 bulk insert + release savepoint = 15.
 COLD_ONE = 15
-# The default program has no recency window (one aggregate fewer) and a requirement of
-# completed block series (one query more, tests/curriculum/test_block_series_progress.py).
-COLD_DEFAULT = COLD_ONE - 1 + 1
+# The default program has no recency window (one aggregate fewer), a requirement of
+# completed block series and one of measured stress examinations (one query more each:
+# tests/curriculum/test_block_series_progress.py, tests/procedures/test_stress_exams.py).
+COLD_DEFAULT = COLD_ONE - 1 + 2
 # Warm (fresh snapshot, curriculum cached): 1 curriculum versions + 1 snapshots = 2.
 WARM = 2
 

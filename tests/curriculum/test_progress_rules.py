@@ -179,9 +179,10 @@ def expected(spec, logged, observed, specs=(), index=None):
             spec["recency_days"] is None or days_ago <= spec["recency_days"]
         )
 
-    if spec["kind"] == Requirement.Kind.BLOCK_SERIES:
-        # No block responses are made here: no series, whatever the entries
-        # (tests/curriculum/test_block_series_progress.py counts real ones).
+    if spec["kind"] in (Requirement.Kind.BLOCK_SERIES, Requirement.Kind.STRESS_EXAMS):
+        # No block responses and no stress measurements are made here: nothing counts,
+        # whatever the entries (test_block_series_progress.py and
+        # tests/procedures/test_stress_exams.py count real ones).
         return 0, 0
     if spec["kind"] == Requirement.Kind.ASSESSMENTS:
         done = sum(
