@@ -298,9 +298,22 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     # Every signature printed is checked, from the prefetched injectates and signatures.
     records = block_records(trainee.pk, entries)
     injected = safety.injected_for(entries)
+    # The examinations the injections name (a few): their dates, in one query.
+    exam_ids = {e.exam_id for e in entries if e.exam_id}
+    exam_dates = (
+        dict(Entry.objects.filter(pk__in=exam_ids).values_list("pk", "performed_on"))
+        if exam_ids
+        else {}
+    )
     for entry in entries:
         entry.verification = verify_signature(entry)
         entry.block = records.get(entry.pk)
+        if entry.stress_structure is not None:
+            result = stress.finding(entry, entry.stress_structure.threshold_mm)
+            entry.stress_finding = result.label.lower() if result else ""
+            entry.stress_difference = stress.side_to_side(entry)
+        if entry.exam_id:
+            entry.exam_date = exam_dates.get(entry.exam_id)
         entry.safety = (
             safety.SafetySection(
                 entry, injected[entry.pk], safety.safety_flags(entry, injected[entry.pk])

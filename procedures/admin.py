@@ -7,7 +7,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.retention import KeepRecordsAdmin
 
 from .forms import EntryForm
-from .models import Entry, Injectate, Modality, ProcedureType, Side, SignatureCheck
+from .models import (
+    Entry,
+    Injectate,
+    Modality,
+    ProcedureType,
+    Side,
+    SignatureCheck,
+    StressStructure,
+)
 from .services import EntryChanged, entry_delete, entry_save
 
 
@@ -29,6 +37,9 @@ class ProcedureTypeAdminForm(forms.ModelForm):
             "modalities",
             "sides",
             "needs_levels",
+            "kind",
+            "safety_bundle",
+            "needs_stress_exam",
             "active",
         ]
 
@@ -40,6 +51,17 @@ class ProcedureTypeAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     form = ProcedureTypeAdminForm
     list_display = ["name", "category", "region", "needs_levels", "active"]
     list_filter = ["category", "region", "needs_levels", "active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(StressStructure)
+class StressStructureAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
+    """What stress ultrasound measures, with each threshold's source; retired, never
+    deleted, once an examination names it."""
+
+    list_display = ["name", "joint", "threshold_mm", "active"]
+    list_filter = ["joint", "active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

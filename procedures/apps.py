@@ -10,7 +10,7 @@ class ProceduresConfig(AppConfig):
 
         from accounts.retention import keep
 
-        from .models import Entry, Injectate, MonthlyCount, ProcedureType
+        from .models import Entry, Injectate, MonthlyCount, ProcedureType, StressStructure
 
         pre_save.connect(count_from_entries, sender=MonthlyCount, dispatch_uid="monthly_restore")
 
@@ -20,6 +20,11 @@ class ProceduresConfig(AppConfig):
         keep(
             Injectate,
             lambda i: Entry.injectates.through.objects.filter(injectate=i).count(),
+            "log entries",
+        )
+        keep(
+            StressStructure,
+            lambda s: Entry.objects.filter(stress_structure=s).count(),
             "log entries",
         )
 

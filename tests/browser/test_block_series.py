@@ -172,14 +172,14 @@ def test_a_concordant_series_clears_an_ablation_and_a_single_block_flags_one(
     block = phone.locator("#block")
     text = block.inner_text()
     assert "Peak relief 88%" in text and "reached from 30 min to 4 h after the block" in text
-    assert "Comparative series: second block, after" in text
+    assert "Block series: second block, after" in text
     assert block.get_by_text("Concordant positive").is_visible()
     block.scroll_into_view_if_needed()
     screenshot(phone, "block-series-390")
 
     # The first block's page knows its partner too.
     phone.goto(first.get_absolute_url())
-    assert "Comparative series: first block" in phone.locator("#block").inner_text()
+    assert "Block series: first block" in phone.locator("#block").inner_text()
     assert phone.locator("#block").get_by_text("Concordant positive").is_visible()
 
     # 3. The supervisor signs off both blocks from his queue.

@@ -124,7 +124,10 @@ def test_the_series_is_proposed_and_linked(alices, alice, bob):
     post(alices, second, before=8, at_30=1, follows=first.pk)
     assert BlockResponse.objects.get(entry=second).follows == first
     # The first block's page shows it is the first of a series; its own form has no link.
-    assert "first block; the second is" in alices.get(first.get_absolute_url()).content.decode()
+    assert (
+        "Block series:</strong> first block; the second is"
+        in alices.get(first.get_absolute_url()).content.decode()
+    )
     assert "follows" not in alices.get(url(first)).context["form"].fields
 
 

@@ -151,7 +151,7 @@ def test_the_form_records_the_checks_of_a_transforaminal_case(client, alice, bob
         True,
     )
     page = client.get(entry.get_absolute_url()).content.decode()
-    assert "Safety checks" in page and "Bundle incomplete" in page
+    assert "Safety bundle" in page and "Bundle incomplete" in page
 
     knee = {**data, "procedure": ProcedureType.objects.get(slug="knee-joint").pk, "levels": ""}
     response = client.post(reverse("procedures:entry_create"), knee)

@@ -281,3 +281,16 @@ def test_the_requirement_counts_measured_examinations_only(alice, bob):
     )
     assert (found.done, found.pending) == (1, 1)
     assert pending.pk
+
+
+def test_the_portfolio_shows_the_finding_and_the_justification(client, alice, bob):
+    from procedures import services
+
+    the_exam = exam(alice, bob)
+    shot = injection(alice, bob, exam=the_exam)
+    services.entry_sign_off(entry_id=the_exam.pk, supervisor=bob, autonomy=4)
+    services.entry_sign_off(entry_id=shot.pk, supervisor=bob, autonomy=4)
+    client.force_login(alice)
+    page = client.get(reverse("curriculum:my_portfolio")).content.decode()
+    assert "Shoulder: posterior translation: lax (4.0 mm side to side)" in page
+    assert "Justified by the stress examination of" in page
