@@ -100,6 +100,14 @@ class BlockResponseForm(forms.ModelForm):
         )
         if BlockResponse.objects.filter(follows=entry).exists():
             del self.fields["follows"]  # the first block of a series already
+        elif entry.status == Entry.Status.SIGNED_OFF:
+            # Signed as a single block or as this series: an ablation resting on it was
+            # signed with the flag that made. The diary stays open; the link does not
+            # (a correction, which goes back for sign-off, opens it again).
+            follows.disabled = True
+            follows.help_text = (
+                "Fixed once this block is signed off; correct the entry to change it."
+            )
         elif not self.is_bound and self.instance.pk is None:
             proposal = proposed_first_block(entry)
             if proposal is not None:

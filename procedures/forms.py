@@ -35,6 +35,9 @@ BUNDLE_FIELDS = ("live_contrast", "dsa", "contrast_pattern", "repositioned", "im
 STRESS_FIELDS = ("rest_mm", "stress_mm", "other_rest_mm", "other_stress_mm")
 # An ablation names a diagnostic block from this many days before today at most.
 REST_ON_DAYS = 180
+# and from the trainee's latest this many (diagnostic blocks, or stress examinations).
+LINK_CHOICES = 40
+LINK_FIELDS = ("id", "trainee_id", "performed_on", "side", "levels", "status", "revision")
 CT_FIELDS = ("dlp",)
 
 
@@ -242,17 +245,25 @@ class EntryForm(forms.ModelForm):
         rests_on = self.fields["rests_on"]
         since = timezone.localdate() - timedelta(days=REST_ON_DAYS)
         kept_block = Q(pk=self.instance.rests_on_id) if self.instance.rests_on_id else Q(pk__in=[])
-        rests_on.queryset = (
+        # The trainee's latest diagnostic blocks (a list to choose from on a phone, not
+        # the whole logbook; the one already named is kept).
+        # Never a draft: the supervisor who signs the ablation could not see it.
+        recent = (
             Entry.objects.filter(
-                Q(
-                    trainee=trainee,
-                    purpose=Entry.Purpose.DIAGNOSTIC,
-                    procedure__kind=ProcedureType.Kind.INJECTION,
-                    performed_on__gte=since,
-                )
-                | kept_block
+                trainee=trainee,
+                purpose=Entry.Purpose.DIAGNOSTIC,
+                procedure__kind=ProcedureType.Kind.INJECTION,
+                performed_on__gte=since,
             )
+            .exclude(status=Entry.Status.DRAFT)
+            .order_by("-performed_on", "-id")
+        )
+        rests_on.queryset = (
+            Entry.objects.filter(Q(pk__in=recent.values("pk")[:LINK_CHOICES]) | kept_block)
             .select_related("procedure")
+            # What an option shows (and the rules check), not whole entries: the form
+            # renders on every log, and full rows cost it a third of its time.
+            .only(*LINK_FIELDS, "procedure__name", "procedure__region")
             .order_by("-performed_on", "-id")
         )
         rests_on.empty_label = "None recorded"
@@ -261,16 +272,19 @@ class EntryForm(forms.ModelForm):
         )
         exam = self.fields["exam"]
         kept_exam = Q(pk=self.instance.exam_id) if self.instance.exam_id else Q(pk__in=[])
-        exam.queryset = (
+        exams = (
             Entry.objects.filter(
-                Q(
-                    trainee=trainee,
-                    procedure__kind=ProcedureType.Kind.STRESS_EXAM,
-                    performed_on__gte=since,
-                )
-                | kept_exam
+                trainee=trainee,
+                procedure__kind=ProcedureType.Kind.STRESS_EXAM,
+                performed_on__gte=since,
             )
+            .exclude(status=Entry.Status.DRAFT)
+            .order_by("-performed_on", "-id")
+        )
+        exam.queryset = (
+            Entry.objects.filter(Q(pk__in=exams.values("pk")[:LINK_CHOICES]) | kept_exam)
             .select_related("stress_structure")
+            .only(*LINK_FIELDS, "stress_structure__name", "stress_structure__joint")
             .order_by("-performed_on", "-id")
         )
         exam.empty_label = "None recorded"
@@ -279,7 +293,8 @@ class EntryForm(forms.ModelForm):
             f"{e.performed_on:%d %b %Y}"
         )
         exam.error_messages["invalid_choice"] = (
-            f"Choose one of your own stress examinations from the last {REST_ON_DAYS} days."
+            f"Choose one of your own {LINK_CHOICES} latest stress examinations, from the last "
+            f"{REST_ON_DAYS} days."
         )
         structure = self.fields["stress_structure"]
         kept_structure = (
@@ -292,7 +307,8 @@ class EntryForm(forms.ModelForm):
         for name in STRESS_FIELDS:
             self.fields[name].widget.attrs.update(min=0, max=MAX_STRESS_MM)
         rests_on.error_messages["invalid_choice"] = (
-            f"Choose one of your own diagnostic blocks from the last {REST_ON_DAYS} days."
+            f"Choose one of your own {LINK_CHOICES} latest diagnostic blocks, from the last "
+            f"{REST_ON_DAYS} days."
         )
         self.fields["fluoro_time_s"].min_value = 0
         self.fields["dap"].min_value = 0
@@ -480,6 +496,10 @@ class EntryForm(forms.ModelForm):
                 )
             elif data.get("performed_on") and exam.performed_on > data["performed_on"]:
                 self.add_error("exam", "The examination must be from before the injection.")
+            elif data.get("side") and exam.side not in (data["side"], Side.BILATERAL):
+                self.add_error(
+                    "exam", f"That examination is of the {exam.get_side_display().lower()} side."
+                )
 
         block = data.get("rests_on")
         if block is not None and procedure and procedure.kind != ProcedureType.Kind.ABLATION:
@@ -495,6 +515,12 @@ class EntryForm(forms.ModelForm):
         ):
             self.add_error(
                 "rests_on", "The diagnostic block must be from before the ablation, not after."
+            )
+        elif block is not None and procedure and block.procedure.region != procedure.region:
+            self.add_error(
+                "rests_on",
+                f"That block is of the {block.procedure.get_region_display().lower()}; "
+                f"{procedure} is of the {procedure.get_region_display().lower()}.",
             )
 
         # The supervisor queryset already holds only this trainee's supervisors.

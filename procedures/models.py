@@ -573,6 +573,25 @@ class Entry(TimeStampedModel):
                 fields=["status", "submitted_at", "supervisor", "trainee"],
                 name="procedures_entry_waiting",
             ),
+            # Cohort: each trainee's ablations by the block they rest on (procedures.series)
+            # and transforaminal cases by their safety checks (procedures.safety), read
+            # from the index alone for the procedure types concerned; the trainee first,
+            # so that the counts come grouped by trainee in the index's order.
+            models.Index(
+                fields=[
+                    "trainee",
+                    "procedure",
+                    "status",
+                    "guidance",
+                    "rests_on",
+                    "live_contrast",
+                    "dsa",
+                    "images_retained",
+                    "contrast_pattern",
+                    "repositioned",
+                ],
+                name="procedures_entry_evidence",
+            ),
             # Cohort: returned entries, oldest first.
             models.Index(fields=["status", "updated_at"], name="procedures_entry_returned"),
         ]

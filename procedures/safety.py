@@ -110,6 +110,11 @@ class SafetySection:
         return [f for f in self.flags if not f.red]
 
     @property
+    def applies(self) -> bool:
+        """A bundle case (under fluoroscopy): the contrast checks are asked."""
+        return bundle_applies(self.entry)
+
+    @property
     def complete(self) -> bool:
         return bundle_complete(self.entry, self.injected)
 
@@ -120,6 +125,8 @@ class SafetySection:
         def yes_no(value) -> str:
             return "Not recorded" if value is None else ("Yes" if value else "No")
 
+        if not self.applies:
+            return [("Particulate steroid", "Yes" if self.injected.particulate else "No")]
         rows = [
             ("Contrast under live fluoroscopy", yes_no(e.live_contrast)),
             ("Digital subtraction used", yes_no(e.dsa)),
@@ -135,7 +142,7 @@ class SafetySection:
 
 
 def safety_section(entry: Entry, injectates) -> SafetySection | None:
-    if not bundle_applies(entry):
+    if not entry.procedure.safety_bundle:
         return None
     injected = injected_from(injectates)
     return SafetySection(entry, injected, safety_flags(entry, injected))
@@ -147,13 +154,17 @@ def bundle_applies(entry: Entry) -> bool:
 
 
 def safety_flags(entry: Entry, injected: Injected) -> list[SafetyFlag]:
-    """The flags a bundle case raises, red first; none for any other entry."""
-    if not bundle_applies(entry):
+    """The flags an entry of a bundle procedure type raises, red first: the steroid's
+    whatever the guidance (a particulate steroid in the neck is as dangerous under CT),
+    the contrast checks under fluoroscopy; none for any other entry."""
+    if not entry.procedure.safety_bundle:
         return []
     flags = []
     cervical = entry.procedure.region == ProcedureType.Region.CERVICAL
     if injected.particulate:
         flags.append(SafetyFlag.PARTICULATE_CERVICAL if cervical else SafetyFlag.PARTICULATE_LUMBAR)
+    if not bundle_applies(entry):
+        return flags
     if (
         entry.contrast_pattern == ContrastPattern.VASCULAR
         and injected.steroid
@@ -180,9 +191,9 @@ def bundle_complete(entry: Entry, injected: Injected) -> bool:
 
 
 def injected_for(entries) -> dict[int, Injected]:
-    """{entry id: Injected} for the bundle cases among `entries`; one query, none when
-    there is no bundle case."""
-    ids = [e.pk for e in entries if bundle_applies(e)]
+    """{entry id: Injected} for the entries of bundle procedure types among `entries`;
+    one query, none when there is none."""
+    ids = [e.pk for e in entries if e.procedure.safety_bundle]
     if not ids:
         return {}
     rows = Entry.injectates.through.objects.filter(
@@ -221,9 +232,10 @@ def _particulate():
     )
 
 
-def compliant_q():
-    """The bundle's items as a condition on an entry (in the database)."""
-    cervical = Q(procedure__region=ProcedureType.Region.CERVICAL)
+def compliant_q(cervical_ids):
+    """The bundle's items as a condition on an entry (in the database); `cervical_ids`:
+    the bundle's cervical procedure types (ids, or a subquery of them)."""
+    cervical = Q(procedure_id__in=cervical_ids)
     vascular = Q(contrast_pattern=ContrastPattern.VASCULAR)
     return (
         Q(live_contrast=True, dsa=True, images_retained=True)
@@ -240,7 +252,8 @@ class Compliance:
 
     @property
     def percent(self) -> int | None:
-        return round(self.compliant * 100 / self.cases) if self.cases else None
+        """Rounded down: 199 of 200 is 99%, never a 100% that hides a case."""
+        return self.compliant * 100 // self.cases if self.cases else None
 
 
 def bundle_compliance(trainee_ids) -> dict[int, Compliance]:
@@ -250,15 +263,23 @@ def bundle_compliance(trainee_ids) -> dict[int, Compliance]:
     trainee_ids = set(trainee_ids)
     if not trainee_ids:
         return {}
+    # The bundle's types as subqueries (the database reads the few ids once), and only
+    # the trainee and the type in WHERE, the rest counted: SQLite then reads the covering
+    # index procedures_entry_evidence (3–5 ms for 50 trainees of 3,000 entries, against
+    # 11–13 ms when it chose procedures_entry_counts for an equal prefix, measured).
+    types = ProcedureType.objects.filter(safety_bundle=True)
+    cervical = types.filter(region=ProcedureType.Region.CERVICAL).values("pk")
+    case = Q(
+        guidance=Modality.FLUOROSCOPY,
+        status__in=[Entry.Status.SUBMITTED, Entry.Status.SIGNED_OFF],
+    )
     rows = (
-        Entry.objects.filter(
-            trainee_id__in=trainee_ids,
-            procedure__safety_bundle=True,
-            guidance=Modality.FLUOROSCOPY,
-            status__in=[Entry.Status.SUBMITTED, Entry.Status.SIGNED_OFF],
-        )
+        Entry.objects.filter(trainee_id__in=trainee_ids, procedure_id__in=types.values("pk"))
         .values("trainee_id")
-        .annotate(cases=Count("id"), compliant=Count("id", filter=compliant_q()))
+        .annotate(
+            cases=Count("id", filter=case),
+            compliant=Count("id", filter=case & compliant_q(cervical)),
+        )
         .order_by()
     )
-    return {r["trainee_id"]: Compliance(r["cases"], r["compliant"]) for r in rows}
+    return {r["trainee_id"]: Compliance(r["cases"], r["compliant"]) for r in rows if r["cases"]}

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from programs.models import Enrollment
 
-from . import safety
+from . import safety, series, stress
 from .mail import email_on_commit
 from .models import BlockResponse, Entry, EntryEvent, Signature
 
@@ -77,6 +77,11 @@ class RedFlagNotAcknowledged(Exception):
     def __init__(self, flags):
         super().__init__("; ".join(f.label for f in flags))
         self.flags = flags
+
+
+class EntryLinked(Exception):
+    """Refused: another entry rests on this one (an ablation on a block, an injection on a
+    stress examination); deleting it would leave that record pointing at nothing."""
 
 
 class EntryChanged(Exception):
@@ -256,6 +261,8 @@ def entry_delete(*, entry: Entry, by) -> None:
     _lock_unchanged(entry)
     if entry.status not in DELETABLE or entry.revision != 1:
         raise EntryChanged
+    if Entry.objects.filter(models.Q(rests_on=entry) | models.Q(exam=entry)).exists():
+        raise EntryLinked
     build_event(entry, by, EntryEvent.Action.DELETED, entry.status, to_status="").save()
     entry.delete()
 
@@ -280,15 +287,22 @@ def _lock_for_decision(entry_id: int, supervisor, expected_submission: int | Non
     return entry
 
 
-def signature_meaning(entry: Entry, flags=None) -> str:
-    """What a signature on `entry` means: the procedure as logged, and for a safety-bundle
+def signature_meaning(entry: Entry, flags=None, teaching: str = "") -> str:
+    """What a signature on `entry` means: the procedure as logged; for a safety-bundle
     case the safety checks as recorded, with any red flag the supervisor acknowledged
-    (procedures.safety). `flags`: the entry's flags, when the caller has them."""
-    if not safety.bundle_applies(entry):
+    (procedures.safety); for an ablation or an injection that rests on evidence, the
+    teaching flag it carried when signed (`teaching`: procedures.series, .stress), so
+    that a later change of the evidence does not rewrite what was signed. `flags`: the
+    entry's safety flags, when the caller has them."""
+    if teaching:
+        return f"{Signature.MEANING}; teaching flag when signed: {teaching.lower()}"
+    if not entry.procedure.safety_bundle:
         return Signature.MEANING
     if flags is None:
         flags = safety.flags_for([entry]).get(entry.pk, [])
-    meaning = f"{Signature.MEANING}, with the safety checks as recorded"
+    meaning = Signature.MEANING
+    if safety.bundle_applies(entry):
+        meaning += ", with the safety checks as recorded"
     red = [f.label.lower() for f in flags if f.red]
     if red:
         meaning += f"; red flag acknowledged: {'; '.join(red)}"
@@ -318,6 +332,10 @@ def entry_sign_off(
             red = [f for f in flags if f.red]
             if red and not acknowledged:
                 raise RedFlagNotAcknowledged(red)
+            teaching = series.ablation_flags([entry]).get(entry.pk) or stress.exam_flags(
+                [entry]
+            ).get(entry.pk)
+            teaching = getattr(teaching, "label", teaching) or ""
             signature = Signature.objects.create(
                 entry=entry,
                 revision=entry.revision,
@@ -326,7 +344,7 @@ def entry_sign_off(
                 signed_at=timezone.now(),
                 autonomy=autonomy,
                 comment=comment,
-                meaning=signature_meaning(entry, flags),
+                meaning=signature_meaning(entry, flags, teaching),
                 content_hash=content_hash(entry),
             )
             entry.status = Entry.Status.SIGNED_OFF

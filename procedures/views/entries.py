@@ -24,6 +24,7 @@ from ..safety import safety_section
 from ..series import ablation_section, block_section
 from ..services import (
     EntryChanged,
+    EntryLinked,
     entry_save,
     entry_submit,
     refuse,
@@ -326,6 +327,13 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
             delete_entry(entry=entry, by=request.user)
         except EntryChanged:
             messages.warning(request, "Nothing was deleted: this entry changed meanwhile.")
+            return redirect(entry)
+        except EntryLinked:
+            messages.warning(
+                request,
+                "Nothing was deleted: another of your entries rests on this one (an ablation "
+                "on this block, or an injection on this examination). Change that entry first.",
+            )
             return redirect(entry)
         messages.success(request, "Entry deleted.")
         return redirect("procedures:entry_list")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from procedures.forms import EntryForm
 from procedures.models import BlockResponse, Entry, Injectate, ProcedureType
@@ -188,7 +189,7 @@ def test_the_entry_page_of_a_block_costs_the_same_queries_with_a_long_logbook(
 
 def entry_post(alice, bob, procedure: str, **fields):
     data = {
-        "performed_on": "2026-12-01",
+        "performed_on": timezone.localdate().isoformat(),
         "procedure": ProcedureType.objects.get(slug=procedure).pk,
         "guidance": "fluoroscopy",
         "side": "right",
@@ -233,7 +234,7 @@ def test_an_ablation_cannot_rest_on_a_later_block_or_another_trainees(
     response = alices.post(
         reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=theirs.pk)
     )
-    assert "Choose one of your own diagnostic blocks" in response.content.decode()
+    assert "latest diagnostic blocks, from the last 180 days" in response.content.decode()
 
 
 def test_the_signature_covers_what_the_ablation_rests_on(alice, bob):
@@ -246,3 +247,56 @@ def test_the_signature_covers_what_the_ablation_rests_on(alice, bob):
 def test_the_signature_covers_every_field_of_the_entry_form():
     covered = {name.removesuffix("_id") for name in CONTENT_FIELDS + LATER_CONTENT_FIELDS}
     assert set(EntryForm.Meta.fields) - {"injectates"} <= covered
+
+
+# --- the record's evidence holds (review of issue 11) -------------------------------------------
+
+
+def test_deleting_a_block_an_ablation_rests_on_says_why_and_deletes_nothing(alices, alice, bob):
+    single = block(alice, bob, days_ago=3, status=Entry.Status.RETURNED)
+    ablation(alice, bob, rests_on=single, status=Entry.Status.DRAFT)
+    response = alices.post(reverse("procedures:entry_delete", args=[single.pk]), follow=True)
+    assert "another of your entries rests on this one" in response.content.decode()
+    assert Entry.objects.filter(pk=single.pk).exists()
+
+
+def test_a_draft_is_never_evidence(alices, alice, bob):
+    draft = block(alice, bob, days_ago=3, status=Entry.Status.DRAFT)
+    response = alices.post(
+        reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=draft.pk)
+    )
+    assert "rests_on" in response.context["form"].errors
+    response = post(alices, block(alice, bob), before=8, follows=draft.pk)
+    assert "follows" in response.context["form"].errors
+
+
+def test_a_series_joins_blocks_of_the_same_levels_and_side_only(alices, alice, bob):
+    other_levels = block(alice, bob, days_ago=3, levels="L2, L3")
+    other_side = block(alice, bob, days_ago=3, side="left")
+    second = block(alice, bob)
+    for first in (other_levels, other_side):
+        response = post(alices, second, before=8, follows=first.pk)
+        assert "follows" in response.context["form"].errors
+
+
+def test_an_ablation_rests_on_a_block_of_its_own_region(alices, alice, bob):
+    neck = block(alice, bob, days_ago=20, procedure="cervical-mbb", levels="C3, C4")
+    response = alices.post(
+        reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=neck.pk)
+    )
+    assert "That block is of the cervical spine" in response.content.decode()
+
+
+def test_a_signed_blocks_series_is_fixed_and_the_ablations_flag_is_signed(alices, alice, bob):
+    single = sign(block(alice, bob, days_ago=20), bob)
+    respond(single, [[30, 1]], agent="bupivacaine")
+    signed = sign(ablation(alice, bob, rests_on=single), bob)
+    assert signed.signatures.get().meaning.endswith(
+        "teaching flag when signed: after a single diagnostic block"
+    )
+    later_first = block(alice, bob, days_ago=25)
+    respond(later_first, [[30, 1]])
+    # The signed block's link cannot be set afterwards to turn it into a series.
+    response = post(alices, single, before=8, at_30=1, follows=later_first.pk)
+    assert response.status_code == 302
+    assert BlockResponse.objects.get(entry=single).follows is None

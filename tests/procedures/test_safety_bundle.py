@@ -82,10 +82,49 @@ def test_each_missing_item_leaves_the_bundle_incomplete(db, missing):
     assert not bundle_complete(case(**missing), STEROID)
 
 
-def test_the_bundle_applies_under_fluoroscopy_to_marked_procedures_only(db):
-    assert safety_flags(case(guidance="ct", live_contrast=None), PARTICULATE) == []
+def test_the_contrast_checks_apply_under_fluoroscopy_to_marked_procedures_only(db):
+    assert safety_flags(case(guidance="ct", live_contrast=None), STEROID) == []
     knee = Entry(procedure=ProcedureType.objects.get(slug="knee-joint"), guidance="fluoroscopy")
     assert safety_flags(knee, PARTICULATE) == []
+
+
+def test_a_particulate_steroid_is_flagged_whatever_the_guidance(db):
+    # As dangerous in the neck under CT as under fluoroscopy (Rathmell et al., 2015).
+    cervical_ct = case("cervical-tfesi", guidance="ct", live_contrast=None)
+    assert safety_flags(cervical_ct, PARTICULATE) == [SafetyFlag.PARTICULATE_CERVICAL]
+    lumbar_ct = case(guidance="ct", live_contrast=None)
+    assert safety_flags(lumbar_ct, PARTICULATE) == [SafetyFlag.PARTICULATE_LUMBAR]
+
+
+def test_a_red_flag_under_ct_is_acknowledged_too(alice, bob):
+    entry = stored(
+        alice,
+        bob,
+        "cervical-tfesi",
+        drugs=("steroid-particulate",),
+        guidance="ct",
+        fluoro_time_s=None,
+        dap=None,
+        live_contrast=None,
+        dsa=None,
+        contrast_pattern="",
+        images_retained=None,
+    )
+    with pytest.raises(RedFlagNotAcknowledged):
+        services.entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4)
+    signature = services.entry_sign_off(
+        entry_id=entry.pk, supervisor=bob, autonomy=4, acknowledged=True
+    )
+    assert signature.meaning == (
+        "verified as performed by the trainee in the logged role; red flag acknowledged: "
+        "particulate steroid in a cervical transforaminal injection"
+    )
+
+
+def test_compliance_is_rounded_down(db):
+    from procedures.safety import Compliance
+
+    assert Compliance(200, 199).percent == 99
 
 
 # --- stored entries ----------------------------------------------------------------------------
@@ -295,5 +334,5 @@ def test_the_portfolio_shows_the_checks_as_signed(client, alice, bob):
     services.entry_sign_off(entry_id=entry.pk, supervisor=bob, autonomy=4, acknowledged=True)
     client.force_login(alice)
     page = client.get(reverse("curriculum:my_portfolio")).content.decode()
-    assert "Safety checks: bundle incomplete" in page
+    assert "Safety bundle: incomplete" in page
     assert "Red flag (acknowledged at sign-off): Particulate steroid" in page

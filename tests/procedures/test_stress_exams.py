@@ -294,3 +294,12 @@ def test_the_portfolio_shows_the_finding_and_the_justification(client, alice, bo
     page = client.get(reverse("curriculum:my_portfolio")).content.decode()
     assert "Shoulder: posterior translation: lax (4.0 mm side to side)" in page
     assert "Justified by the stress examination of" in page
+
+
+def test_an_injection_names_an_exam_of_its_side(client, alice, bob):
+    client.force_login(alice)
+    left = exam(alice, bob, side="left")
+    response = client.post(
+        reverse("procedures:entry_create"), post(alice, bob, "shoulder-labrum", exam=left.pk)
+    )
+    assert "That examination is of the left side" in response.content.decode()
