@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from procedures.models import BlockResponse, Entry, Modality
@@ -476,8 +477,14 @@ def _count_measured(requirements, trainee_ids, today: date, counts) -> None:
     recorded (the structure and the four distances, procedures.stress) into `counts`, by
     the same rules as entries (procedure type, guidance, role, autonomy for what is done,
     window). One query of those entries only."""
+    named = (
+        Q()
+        if any(r.any_procedure for r in requirements)
+        else Q(procedure_id__in=set().union(*(r.type_ids for r in requirements)))
+    )
     rows = (
         Entry.objects.filter(
+            named,
             trainee_id__in=trainee_ids,
             status__in=[SIGNED_OFF, SUBMITTED],
             stress_structure__isnull=False,
@@ -507,8 +514,14 @@ def _count_series(requirements, trainee_ids, today: date, counts) -> None:
     when both blocks are signed off; pending when neither is a draft or returned and one
     still waits for sign-off. Whatever the outcome: the requirement asks for the practice
     of running series, not for positive ones. One query (a trainee has a few dozen)."""
+    named = (
+        Q()
+        if any(r.any_procedure for r in requirements)
+        else Q(entry__procedure_id__in=set().union(*(r.type_ids for r in requirements)))
+    )
     rows = (
         BlockResponse.objects.filter(
+            named,
             entry__trainee_id__in=trainee_ids,
             follows__isnull=False,
             before__isnull=False,

@@ -82,6 +82,12 @@ NUMBER_SHAPES = {
 }
 
 
+def _or_kept(latest, kept_id) -> Q:
+    """The latest LINK_CHOICES of `latest`, and the entry already named (kept_id)."""
+    condition = Q(pk__in=latest.values("pk")[:LINK_CHOICES])
+    return condition | Q(pk=kept_id) if kept_id else condition
+
+
 def number_message(name: str) -> str:
     what, top, unit, places = NUMBER_SHAPES[name]
     shape = (
@@ -244,7 +250,6 @@ class EntryForm(forms.ModelForm):
         self.fields["procedure"].empty_label = "Choose a procedure"
         rests_on = self.fields["rests_on"]
         since = timezone.localdate() - timedelta(days=REST_ON_DAYS)
-        kept_block = Q(pk=self.instance.rests_on_id) if self.instance.rests_on_id else Q(pk__in=[])
         # The trainee's latest diagnostic blocks (a list to choose from on a phone, not
         # the whole logbook; the one already named is kept).
         # Never a draft: the supervisor who signs the ablation could not see it.
@@ -259,7 +264,7 @@ class EntryForm(forms.ModelForm):
             .order_by("-performed_on", "-id")
         )
         rests_on.queryset = (
-            Entry.objects.filter(Q(pk__in=recent.values("pk")[:LINK_CHOICES]) | kept_block)
+            Entry.objects.filter(_or_kept(recent, self.instance.rests_on_id))
             .select_related("procedure")
             # What an option shows (and the rules check), not whole entries: the form
             # renders on every log, and full rows cost it a third of its time.
@@ -271,18 +276,21 @@ class EntryForm(forms.ModelForm):
             f"{e.site or 'No site'} · {e.performed_on:%d %b %Y} · {e.procedure}"
         )
         exam = self.fields["exam"]
-        kept_exam = Q(pk=self.instance.exam_id) if self.instance.exam_id else Q(pk__in=[])
         exams = (
             Entry.objects.filter(
                 trainee=trainee,
-                procedure__kind=ProcedureType.Kind.STRESS_EXAM,
+                # The examination types as a subquery: the trainee's entries of those
+                # types are read from an index, not each joined to the catalogue.
+                procedure_id__in=ProcedureType.objects.filter(
+                    kind=ProcedureType.Kind.STRESS_EXAM
+                ).values("pk"),
                 performed_on__gte=since,
             )
             .exclude(status=Entry.Status.DRAFT)
             .order_by("-performed_on", "-id")
         )
         exam.queryset = (
-            Entry.objects.filter(Q(pk__in=exams.values("pk")[:LINK_CHOICES]) | kept_exam)
+            Entry.objects.filter(_or_kept(exams, self.instance.exam_id))
             .select_related("stress_structure")
             .only(*LINK_FIELDS, "stress_structure__name", "stress_structure__joint")
             .order_by("-performed_on", "-id")
