@@ -336,3 +336,59 @@ def test_the_portfolio_shows_the_checks_as_signed(client, alice, bob):
     page = client.get(reverse("curriculum:my_portfolio")).content.decode()
     assert "Safety bundle: incomplete" in page
     assert "Red flag (acknowledged at sign-off): Particulate steroid" in page
+
+
+def test_the_databases_compliance_agrees_with_the_rule_on_every_combination(alice, bob):
+    """compliant_q (what Progress and Cohort count) against bundle_complete (what the entry
+    page says), over every combination of the items, None included."""
+    import itertools
+
+    from procedures.safety import compliant_q
+
+    lumbar, cervical = (
+        ProcedureType.objects.get(slug="lumbar-tfesi"),
+        ProcedureType.objects.get(slug="cervical-tfesi"),
+    )
+    drugs = {
+        "none": [],
+        "plain": [Injectate.objects.get(slug="steroid-non-particulate")],
+        "particulate": [Injectate.objects.get(slug="steroid-particulate")],
+    }
+    three = (None, True, False)
+    combos = list(
+        itertools.product(
+            three, three, three, ("", "epidural", "vascular"), three, (lumbar, cervical), drugs
+        )
+    )
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(
+                trainee=alice,
+                supervisor=bob,
+                procedure=procedure,
+                performed_on=timezone.localdate(),
+                guidance="fluoroscopy",
+                side="right",
+                levels="L4–L5",
+                purpose="therapeutic",
+                role=3,
+                live_contrast=live,
+                dsa=dsa,
+                images_retained=images,
+                contrast_pattern=pattern,
+                repositioned=repositioned,
+            )
+            for live, dsa, images, pattern, repositioned, procedure, _ in combos
+        ]
+    )
+    Entry.injectates.through.objects.bulk_create(
+        [
+            Entry.injectates.through(entry_id=entry.pk, injectate_id=drug.pk)
+            for entry, combo in zip(entries, combos, strict=True)
+            for drug in drugs[combo[-1]]
+        ]
+    )
+    in_database = set(Entry.objects.filter(compliant_q([cervical.pk])).values_list("pk", flat=True))
+    for entry, combo in zip(entries, combos, strict=True):
+        injected = Injected(steroid=bool(drugs[combo[-1]]), particulate=combo[-1] == "particulate")
+        assert (entry.pk in in_database) == bundle_complete(entry, injected), combo
