@@ -82,6 +82,21 @@ NUMBER_SHAPES = {
 }
 
 
+def _site(side: str, levels: str) -> str:
+    """Entry.site from plain values."""
+    named = Side(side).label if side and side != Side.NOT_APPLICABLE else ""
+    return " ".join(part for part in (named, levels) if part)
+
+
+def _block_label(row: dict, procedure: str) -> str:
+    return f"{_site(row['side'], row['levels']) or 'No site'} · {row['performed_on']:%d %b %Y} · {procedure}"
+
+
+def _exam_label(row: dict) -> str:
+    structure = row["stress_structure__name"] or "Not measured"
+    return f"{structure} · {Side(row['side']).label} · {row['performed_on']:%d %b %Y}"
+
+
 def _or_kept(latest, kept_id) -> Q:
     """The latest LINK_CHOICES of `latest`, and the entry already named (kept_id)."""
     condition = Q(pk__in=latest.values("pk")[:LINK_CHOICES])
@@ -360,6 +375,38 @@ class EntryForm(forms.ModelForm):
             if names:
                 groups.append((label, [(pk, name) for name, pk in names]))
         self.fields["procedure"].widget.choices = [("", "Choose a procedure"), *groups]
+
+    def link_options(self, rows) -> None:
+        """The options of "Rests on diagnostic block" and "Justified by stress examination"
+        from the trainee's latest entries as procedures.memory read them (`rows`, newest
+        first): on the page, no query and no model instances; the querysets set in
+        __init__ still decide what a POST may name. An entry already named that is not
+        among them is added (one query, when editing such an entry)."""
+        kinds = {t.pk: t for t in self.procedure_types}
+        since = timezone.localdate() - timedelta(days=REST_ON_DAYS)
+        blocks, exams = [], []
+        for row in rows:
+            kind = kinds.get(row["procedure_id"])
+            if kind is None or row["status"] == Entry.Status.DRAFT or row["performed_on"] < since:
+                continue
+            if kind.kind == ProcedureType.Kind.STRESS_EXAM and len(exams) < LINK_CHOICES:
+                exams.append((row["id"], _exam_label(row)))
+            elif (
+                kind.kind == ProcedureType.Kind.INJECTION
+                and row["purpose"] == Entry.Purpose.DIAGNOSTIC
+                and len(blocks) < LINK_CHOICES
+            ):
+                blocks.append((row["id"], _block_label(row, kind.name)))
+        for name, options, kept_id in (
+            ("rests_on", blocks, self.instance.rests_on_id),
+            ("exam", exams, self.instance.exam_id),
+        ):
+            field = self.fields[name]
+            if kept_id and kept_id not in {pk for pk, _ in options}:
+                kept = field.queryset.filter(pk=kept_id).first()
+                if kept is not None:
+                    options.append((kept.pk, field.label_from_instance(kept)))
+            field.widget.choices = [("", field.empty_label), *options]
 
     # --- single fields --------------------------------------------------------------------
 

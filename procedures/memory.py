@@ -18,6 +18,8 @@ LOOK_BACK = 200  # entries read: about a year of a busy trainee's logbook
 RECENT = 3  # the most recent procedures offered first...
 FREQUENT = 3  # ...then the most frequent of the rest
 REMEMBERED = ("guidance", "approach", "purpose", "role", "supervisor_id")
+# What the entry form's link lists show of an entry (procedures.forms.EntryForm.link_options).
+LINK_FACTS = ("performed_on", "status", "side", "levels", "stress_structure__name")
 
 
 @dataclass
@@ -28,13 +30,16 @@ class Memory:
     remembered: dict[str, dict] = field(default_factory=dict)
     # The supervisor of the trainee's latest entry (a new procedure's default).
     last_supervisor: int | None = None
+    # The latest entries themselves, newest first (dicts of LINK_FACTS too): the entry
+    # form draws its lists of blocks and examinations to rest on from them, no query more.
+    rows: list[dict] = field(default_factory=list)
 
 
 def procedure_memory(trainee) -> Memory:
     rows = list(
         Entry.objects.filter(trainee=trainee)
         .order_by("-performed_on", "-id")
-        .values("id", "procedure_id", *REMEMBERED)[:LOOK_BACK]
+        .values("id", "procedure_id", *REMEMBERED, *LINK_FACTS)[:LOOK_BACK]
     )
     if not rows:
         return Memory()
@@ -62,5 +67,8 @@ def procedure_memory(trainee) -> Memory:
         for pk, row in latest.items()
     }
     return Memory(
-        first=recent + frequent, remembered=remembered, last_supervisor=rows[0]["supervisor_id"]
+        first=recent + frequent,
+        remembered=remembered,
+        last_supervisor=rows[0]["supervisor_id"],
+        rows=rows,
     )

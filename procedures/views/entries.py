@@ -140,6 +140,7 @@ def _render_form(request, form, entry=None, memory: Memory | None = None) -> Htt
     if memory is None:
         memory = procedure_memory(request.user)
     form.group_procedures(memory.first)
+    form.link_options(memory.rows)
     return render(
         request,
         "procedures/entry_form.html",

@@ -300,3 +300,28 @@ def test_a_signed_blocks_series_is_fixed_and_the_ablations_flag_is_signed(alices
     response = post(alices, single, before=8, at_30=1, follows=later_first.pk)
     assert response.status_code == 302
     assert BlockResponse.objects.get(entry=single).follows is None
+
+
+def test_the_forms_lists_of_blocks_come_without_a_query_of_their_own(
+    alices, alice, bob, django_assert_max_num_queries
+):
+    shown = block(alice, bob, days_ago=5)
+    draft = block(alice, bob, days_ago=4, status=Entry.Status.DRAFT)
+    old = block(alice, bob, days_ago=200)
+    page = alices.get(reverse("procedures:entry_create")).content.decode()
+    options = page[
+        page.index('id="id_rests_on"') : page.index("</select>", page.index('id="id_rests_on"'))
+    ]
+    assert f'value="{shown.pk}"' in options
+    assert f'value="{draft.pk}"' not in options and f'value="{old.pk}"' not in options
+    assert "Right L4, L5 · " in options
+    # Editing an ablation that rests on an older block keeps that block in the list.
+    entry = ablation(alice, bob, rests_on=old, status=Entry.Status.DRAFT)
+    page = alices.get(reverse("procedures:entry_edit", args=[entry.pk])).content.decode()
+    assert f'<option value="{old.pk}" selected>' in page
+    with django_assert_max_num_queries(100) as few:
+        alices.get(reverse("procedures:entry_create"))
+    for days in range(40):
+        block(alice, bob, days_ago=days % 150 + 1, side="left")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        alices.get(reverse("procedures:entry_create"))
