@@ -225,10 +225,15 @@ def flagged_ablation_counts(trainee_ids) -> dict[int, int]:
     trainee_ids = set(trainee_ids)
     if not trainee_ids:
         return {}
-    # The ablation types as a subquery, and only the trainee and the type in WHERE (the
-    # status is counted): SQLite then reads the covering index procedures_entry_evidence
-    # (5 ms for 50 trainees of 3,000 entries, against 45 ms joined to the catalogue).
-    types = ProcedureType.objects.filter(kind=ProcedureType.Kind.ABLATION).values("pk")
+    # The ablation types first, as a list (one small query), and only the type and the
+    # trainee in WHERE (the status is counted): both databases then read the covering
+    # index procedures_entry_evidence for those types' ranges (45–53 ms for 50 trainees of
+    # 3,000 entries when joined to the catalogue or given as a subquery, measured).
+    types = list(
+        ProcedureType.objects.filter(kind=ProcedureType.Kind.ABLATION).values_list("pk", flat=True)
+    )
+    if not types:
+        return {}
     shown = Q(status__in=[Entry.Status.SUBMITTED, Entry.Status.SIGNED_OFF, Entry.Status.RETURNED])
     rows = (
         Entry.objects.filter(trainee_id__in=trainee_ids, procedure_id__in=types)
