@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from procedures import safety, stress
 from procedures.models import Entry
-from procedures.safety import flags_for as safety_flags_for
 from procedures.series import BlockRecord, block_records, flagged_ablation_counts
 from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
@@ -138,6 +137,12 @@ def _stress_cells(e: Entry, by_id: dict) -> list:
     ]
 
 
+def _safety_flags_cell(e: Entry) -> str:
+    """A bundle procedure's flags, from the injectates already prefetched: no query."""
+    section = safety.safety_section(e, e.injectates.all())
+    return "; ".join(("RED: " if f.red else "") + f.label for f in section.flags) if section else ""
+
+
 def _yes_no(value) -> str:
     return "" if value is None else ("yes" if value else "no")
 
@@ -161,7 +166,6 @@ def _csv_response(request, trainee) -> HttpResponse:
     verifications = [verify_signature(e) for e in entries]
     record_failures(verifications)
     records = block_records(trainee.pk, entries)
-    checks = safety_flags_for(entries)
     by_id = {e.pk: e for e in entries}
     for e, verification in zip(entries, verifications, strict=True):
         block = records.get(e.pk, NO_BLOCK)
@@ -206,7 +210,7 @@ def _csv_response(request, trainee) -> HttpResponse:
             e.get_contrast_pattern_display(),
             _yes_no(e.repositioned),
             _yes_no(e.images_retained),
-            "; ".join(("RED: " if flag.red else "") + flag.label for flag in checks.get(e.pk, [])),
+            _safety_flags_cell(e),
             *_stress_cells(e, by_id),
         ]
         writer.writerow([neutralise(cell) for cell in row])
@@ -297,7 +301,6 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
     entries = _entries(request, trainee, signed_off_only=True)
     # Every signature printed is checked, from the prefetched injectates and signatures.
     records = block_records(trainee.pk, entries)
-    injected = safety.injected_for(entries)
     # The examinations the injections name (a few): their dates, in one query.
     exam_ids = {e.exam_id for e in entries if e.exam_id}
     exam_dates = (
@@ -314,13 +317,8 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
             entry.stress_difference = stress.side_to_side(entry)
         if entry.exam_id:
             entry.exam_date = exam_dates.get(entry.exam_id)
-        entry.safety = (
-            safety.SafetySection(
-                entry, injected[entry.pk], safety.safety_flags(entry, injected[entry.pk])
-            )
-            if entry.pk in injected
-            else None
-        )
+        # From the prefetched injectates: no query.
+        entry.safety = safety.safety_section(entry, entry.injectates.all())
     record_failures(entry.verification for entry in entries)
     return render(
         request,

@@ -318,6 +318,14 @@ def _named(requirements) -> tuple[str, list]:
     return f" AND {named}", params
 
 
+def _named_q(requirements, field: str) -> Q:
+    """`_named` for the ORM: the procedure types these requirements name, on `field`, or
+    no condition when one of them counts any procedure."""
+    if any(r.any_procedure for r in requirements):
+        return Q()
+    return Q(**{f"{field}__in": set().union(*(r.type_ids for r in requirements))})
+
+
 def _head(source: str, row, windowed: bool) -> tuple:
     """(trainee, procedure, guidance, kind, day) from the grouped columns of `_keys`."""
     trainee_id, procedure_id, guidance, *rest = row
@@ -477,11 +485,7 @@ def _count_measured(requirements, trainee_ids, today: date, counts) -> None:
     recorded (the structure and the four distances, procedures.stress) into `counts`, by
     the same rules as entries (procedure type, guidance, role, autonomy for what is done,
     window). One query of those entries only."""
-    named = (
-        Q()
-        if any(r.any_procedure for r in requirements)
-        else Q(procedure_id__in=set().union(*(r.type_ids for r in requirements)))
-    )
+    named = _named_q(requirements, "procedure_id")
     rows = (
         Entry.objects.filter(
             named,
@@ -514,11 +518,7 @@ def _count_series(requirements, trainee_ids, today: date, counts) -> None:
     when both blocks are signed off; pending when neither is a draft or returned and one
     still waits for sign-off. Whatever the outcome: the requirement asks for the practice
     of running series, not for positive ones. One query (a trainee has a few dozen)."""
-    named = (
-        Q()
-        if any(r.any_procedure for r in requirements)
-        else Q(entry__procedure_id__in=set().union(*(r.type_ids for r in requirements)))
-    )
+    named = _named_q(requirements, "entry__procedure_id")
     rows = (
         BlockResponse.objects.filter(
             named,

@@ -16,7 +16,7 @@ from .models import (
     SignatureCheck,
     StressStructure,
 )
-from .services import EntryChanged, entry_delete, entry_save
+from .services import EntryChanged, EntryLinked, entry_delete, entry_save
 
 
 class ProcedureTypeAdminForm(forms.ModelForm):
@@ -176,20 +176,34 @@ class EntryAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Entry #{obj.pk} was not deleted: it changed meanwhile.", messages.ERROR
             )
+        except EntryLinked:
+            self.message_user(
+                request,
+                f"Entry #{obj.pk} was not deleted: another entry rests on it.",
+                messages.ERROR,
+            )
 
     def delete_queryset(self, request, queryset):
         """ "Delete selected" deletes only what may be deleted (a Draft or Returned entry
         never signed off), each through the service; the rest are kept and named."""
-        kept = []
+        kept, linked = [], []
         for entry in queryset:
             try:
                 entry_delete(entry=entry, by=request.user)
             except EntryChanged:
                 kept.append(f"#{entry.pk}")
+            except EntryLinked:
+                linked.append(f"#{entry.pk}")
         if kept:
             self.message_user(
                 request,
                 f"Not deleted (submitted or signed off): {', '.join(kept)}.",
+                messages.ERROR,
+            )
+        if linked:
+            self.message_user(
+                request,
+                f"Not deleted (another entry rests on it): {', '.join(linked)}.",
                 messages.ERROR,
             )
 

@@ -6,17 +6,13 @@ from django import forms
 
 from . import blocks
 from .fields import IdModelChoiceField
-from .models import BlockResponse, DisabilityScale, Entry, Injectate, PainScale
+from .models import BlockResponse, DisabilityScale, Entry, Injectate, PainScale, block_label
 from .series import first_block_choices, proposed_first_block
 
 # The diary's time points, in minutes after the block: when a patient is usually asked
 # (30 min, 1, 2, 4, 6, 8 and 24 h), enough to show the duration of lidocaine (1–2 h) and
 # bupivacaine (4–8 h) apart.
 DIARY_MINUTES = (30, 60, 120, 240, 360, 480, 1440)
-
-
-def minutes_label(minutes: int) -> str:
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
 
 
 def diary_field(minutes: int) -> str:
@@ -73,7 +69,7 @@ class BlockResponseForm(forms.ModelForm):
         self.entry = entry
         for minutes in DIARY_MINUTES:
             self.fields[diary_field(minutes)] = forms.IntegerField(
-                label=f"Pain at {minutes_label(minutes)}",
+                label=f"Pain at {blocks.minutes_words(minutes)}",
                 required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             )
@@ -91,8 +87,8 @@ class BlockResponseForm(forms.ModelForm):
         follows = self.fields["follows"]
         follows.queryset = first_block_choices(entry)
         follows.empty_label = "Not a second block"
-        follows.label_from_instance = lambda e: (
-            f"{e.site or 'No site'} · {e.performed_on:%d %b %Y} · {e.procedure}"
+        follows.label_from_instance = lambda e: block_label(
+            e.performed_on, e.side, e.levels, e.procedure
         )
         follows.error_messages["invalid_choice"] = (
             "Choose one of your own diagnostic blocks of the same procedure from the 90 days "
@@ -145,7 +141,7 @@ class BlockResponseForm(forms.ModelForm):
             if not 0 <= score <= top:
                 self.add_error(
                     name,
-                    f"Pain at {minutes_label(minutes)} must be a whole number from {unit}.",
+                    f"Pain at {blocks.minutes_words(minutes)} must be a whole number from {unit}.",
                 )
                 continue
             diary.append([minutes, score])

@@ -21,7 +21,8 @@ does.
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
+
+from django.db import models
 
 THRESHOLDS = (50, 75, 80, 100)
 DEFAULT_THRESHOLD = 80
@@ -31,6 +32,11 @@ SCALES = {"nrs": 10, "vas": 100}  # NRS 0–10 by default; a VAS in mm, 0–100
 # How long each local anaesthetic's block lasts, shortest first: the longer-acting agent
 # of a comparative pair should give the longer relief.
 AGENT_RANK = {"lidocaine": 1, "bupivacaine": 2}
+
+
+def minutes_words(minutes: int) -> str:
+    """A diary time in words: "30 min", "1 h", "1.5 h", "24 h"."""
+    return f"{minutes} min" if minutes < 60 else f"{minutes / 60:g} h"
 
 
 @dataclass(frozen=True)
@@ -109,17 +115,11 @@ def diary_errors(scale: str, before, diary: list[tuple]) -> list[str]:
     return errors
 
 
-class SeriesOutcome(StrEnum):
+class SeriesOutcome(models.TextChoices):
     CONCORDANT = "concordant", "Concordant positive"
     DISCORDANT = "discordant", "Discordant"
     NEGATIVE = "negative", "Negative"
     INCOMPLETE = "incomplete", "Incomplete (diary missing)"
-
-    def __new__(cls, value, label):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
 
 def series_outcome(

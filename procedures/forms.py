@@ -22,6 +22,8 @@ from .models import (
     ProcedureType,
     Side,
     StressStructure,
+    block_label,
+    exam_label,
 )
 from .reauth import confirm_password
 
@@ -80,21 +82,6 @@ NUMBER_SHAPES = {
     "other_rest_mm": ("The other side at rest", MAX_STRESS_MM, "mm", 1),
     "other_stress_mm": ("The other side under stress", MAX_STRESS_MM, "mm", 1),
 }
-
-
-def _site(side: str, levels: str) -> str:
-    """Entry.site from plain values."""
-    named = Side(side).label if side and side != Side.NOT_APPLICABLE else ""
-    return " ".join(part for part in (named, levels) if part)
-
-
-def _block_label(row: dict, procedure: str) -> str:
-    return f"{_site(row['side'], row['levels']) or 'No site'} · {row['performed_on']:%d %b %Y} · {procedure}"
-
-
-def _exam_label(row: dict) -> str:
-    structure = row["stress_structure__name"] or "Not measured"
-    return f"{structure} · {Side(row['side']).label} · {row['performed_on']:%d %b %Y}"
 
 
 def _or_kept(latest, kept_id) -> Q:
@@ -287,8 +274,8 @@ class EntryForm(forms.ModelForm):
             .order_by("-performed_on", "-id")
         )
         rests_on.empty_label = "None recorded"
-        rests_on.label_from_instance = lambda e: (
-            f"{e.site or 'No site'} · {e.performed_on:%d %b %Y} · {e.procedure}"
+        rests_on.label_from_instance = lambda e: block_label(
+            e.performed_on, e.side, e.levels, e.procedure
         )
         exam = self.fields["exam"]
         exams = (
@@ -311,10 +298,7 @@ class EntryForm(forms.ModelForm):
             .order_by("-performed_on", "-id")
         )
         exam.empty_label = "None recorded"
-        exam.label_from_instance = lambda e: (
-            f"{e.stress_structure or 'Not measured'} · {e.get_side_display()} · "
-            f"{e.performed_on:%d %b %Y}"
-        )
+        exam.label_from_instance = lambda e: exam_label(e.performed_on, e.side, e.stress_structure)
         exam.error_messages["invalid_choice"] = (
             f"Choose one of your own {LINK_CHOICES} latest stress examinations, from the last "
             f"{REST_ON_DAYS} days."
@@ -390,13 +374,23 @@ class EntryForm(forms.ModelForm):
             if kind is None or row["status"] == Entry.Status.DRAFT or row["performed_on"] < since:
                 continue
             if kind.kind == ProcedureType.Kind.STRESS_EXAM and len(exams) < LINK_CHOICES:
-                exams.append((row["id"], _exam_label(row)))
+                exams.append(
+                    (
+                        row["id"],
+                        exam_label(row["performed_on"], row["side"], row["stress_structure__name"]),
+                    )
+                )
             elif (
                 kind.kind == ProcedureType.Kind.INJECTION
                 and row["purpose"] == Entry.Purpose.DIAGNOSTIC
                 and len(blocks) < LINK_CHOICES
             ):
-                blocks.append((row["id"], _block_label(row, kind.name)))
+                blocks.append(
+                    (
+                        row["id"],
+                        block_label(row["performed_on"], row["side"], row["levels"], kind.name),
+                    )
+                )
         for name, options, kept_id in (
             ("rests_on", blocks, self.instance.rests_on_id),
             ("exam", exams, self.instance.exam_id),

@@ -686,12 +686,7 @@ class Entry(TimeStampedModel):
     @property
     def site(self) -> str:
         """Side and levels in words, e.g. "Right L4–L5"."""
-        parts = []
-        if self.side != Side.NOT_APPLICABLE:
-            parts.append(self.get_side_display())
-        if self.levels:
-            parts.append(self.levels)
-        return " ".join(parts)
+        return site_words(self.side, self.levels)
 
 
 class PainScale(models.TextChoices):
@@ -782,6 +777,22 @@ class BlockResponse(models.Model):
 
     def __str__(self):
         return f"Block response for entry {self.entry_id}"
+
+
+def site_words(side: str, levels: str) -> str:
+    """Side and levels in words, e.g. "Right L4–L5" (Entry.site, from plain values too)."""
+    named = Side(side).label if side and side != Side.NOT_APPLICABLE else ""
+    return " ".join(part for part in (named, levels) if part)
+
+
+def block_label(performed_on, side: str, levels: str, procedure) -> str:
+    """A diagnostic block in a list to choose from: the site first (a phone cuts the end)."""
+    return f"{site_words(side, levels) or 'No site'} · {performed_on:%d %b %Y} · {procedure}"
+
+
+def exam_label(performed_on, side: str, structure) -> str:
+    """A stress examination in a list to choose from."""
+    return f"{structure or 'Not measured'} · {Side(side).label} · {performed_on:%d %b %Y}"
 
 
 class EntryEvent(models.Model):

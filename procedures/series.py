@@ -16,8 +16,9 @@ Cohort, in a bounded number of queries whatever the size of the logbook.
 
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
+from functools import cached_property
 
+from django.db import models
 from django.db.models import Count, Q
 
 from programs.access import block_thresholds
@@ -61,61 +62,42 @@ class Series:
             self.threshold,
         )
 
-    def other(self, entry: Entry) -> Entry:
-        return self.second if entry.pk == self.first.pk else self.first
-
 
 def threshold_for(trainee_id: int) -> int:
     return block_thresholds([trainee_id]).get(trainee_id, BlockThreshold.MEDICARE)
 
 
-def response_of(entry: Entry) -> BlockResponse | None:
-    try:
-        return entry.block_response
-    except BlockResponse.DoesNotExist:
-        return None
-
-
-def series_of(entry: Entry, threshold: int | None = None) -> Series | None:
-    """The series `entry` is a block of, or None. Two or three queries."""
+def _series(entry: Entry, threshold: int) -> tuple[BlockResponse | None, Series | None]:
+    """`entry`'s own block response and the series it is a block of (or None). One to
+    three queries."""
     responses = BlockResponse.objects.select_related("agent", "entry__procedure")
     found = list(responses.filter(Q(entry=entry) | Q(follows=entry)))
     mine = next((r for r in found if r.entry_id == entry.pk), None)
     follower = next((r for r in found if r.follows_id == entry.pk), None)
-    if threshold is None:
-        threshold = threshold_for(entry.trainee_id)
     if follower is not None:
-        return Series(entry, follower.entry, mine, follower, threshold)
+        return mine, Series(entry, follower.entry, mine, follower, threshold)
     if mine is not None and mine.follows_id:
         first = Entry.objects.select_related("procedure").get(pk=mine.follows_id)
         first_response = responses.filter(entry_id=first.pk).first()
-        return Series(first, entry, first_response, mine, threshold)
-    return None
+        return mine, Series(first, entry, first_response, mine, threshold)
+    return mine, None
+
+
+def series_of(entry: Entry, threshold: int | None = None) -> Series | None:
+    """The series `entry` is a block of, or None."""
+    if threshold is None:
+        threshold = threshold_for(entry.trainee_id)
+    return _series(entry, threshold)[1]
 
 
 def proposed_first_block(entry: Entry) -> Entry | None:
-    """A diagnostic block this one could be the second of: the trainee's latest block of
-    the same procedure, levels and side, performed within the 90 days before it (the same
-    day too, logged earlier), not already in a series. One query."""
+    """A diagnostic block this one could be the second of: the newest of
+    `first_block_choices` (the same procedure, levels and side, within the 90 days before
+    it, the same day too, not a draft) that is in no series, not even with this one. One
+    query."""
     if not entry.is_diagnostic_block:
         return None
-    return (
-        Entry.objects.filter(
-            trainee_id=entry.trainee_id,
-            procedure_id=entry.procedure_id,
-            levels=entry.levels,
-            side=entry.side,
-            purpose=Entry.Purpose.DIAGNOSTIC,
-            performed_on__gte=entry.performed_on - timedelta(days=SERIES_WINDOW_DAYS),
-            performed_on__lte=entry.performed_on,
-            followed_by__isnull=True,
-        )
-        .exclude(status=Entry.Status.DRAFT)
-        .exclude(pk=entry.pk)
-        .exclude(block_response__follows__isnull=False)
-        .order_by("-performed_on", "-id")
-        .first()
-    )
+    return first_block_choices(entry).filter(followed_by__isnull=True).first()
 
 
 def first_block_choices(entry: Entry):
@@ -145,18 +127,12 @@ def first_block_choices(entry: Entry):
 # --- Ablations ---------------------------------------------------------------------------
 
 
-class AblationFlag(StrEnum):
+class AblationFlag(models.TextChoices):
     NO_BLOCK = "no_block", "No diagnostic block recorded"
     SINGLE = "single", "After a single diagnostic block"
     NEGATIVE = "negative", "After a negative block series"
     DISCORDANT = "discordant", "After a discordant block series"
     INCOMPLETE = "incomplete", "After a block series with a diary missing"
-
-    def __new__(cls, value, label):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
 
 OUTCOME_FLAGS = {
@@ -166,38 +142,50 @@ OUTCOME_FLAGS = {
 }
 
 
-def _block_flags(block_ids, thresholds: dict[int, int]) -> dict[int, AblationFlag | None]:
+def flag_of(series: Series | None) -> AblationFlag | None:
+    """The flag an ablation resting on a block of `series` (None: a single block)
+    carries; None for a concordant positive series."""
+    if series is None:
+        return AblationFlag.SINGLE
+    return OUTCOME_FLAGS.get(series.outcome)
+
+
+def _pair_of(block_id: int, by_entry: dict, second_of: dict):
+    """(first block's response, second block's response, the other block's id) of the
+    series `block_id` is a block of, from responses already read ({entry id: response},
+    {first block's id: the second block's response}); None for a single block."""
+    mine = by_entry.get(block_id)
+    if block_id in second_of:
+        follower = second_of[block_id]
+        return mine, follower, follower.entry_id
+    if mine is not None and mine.follows_id:
+        return by_entry.get(mine.follows_id), mine, mine.follows_id
+    return None
+
+
+def _outcome(pair, threshold: int) -> blocks.SeriesOutcome:
+    return blocks.series_outcome(rule_response(pair[0]), rule_response(pair[1]), threshold)
+
+
+def _block_flags(thresholds: dict[int, int]) -> dict[int, AblationFlag | None]:
     """{block entry id: the flag an ablation resting on it carries (None: a concordant
-    positive series)} for these diagnostic blocks. Two queries at most."""
-    block_ids = set(block_ids)
-    if not block_ids:
+    positive series)} for these diagnostic blocks ({block id: its program's threshold}).
+    Two queries at most."""
+    if not thresholds:
         return {}
-    responses = BlockResponse.objects.select_related("agent", "entry")
-    found = list(responses.filter(Q(entry_id__in=block_ids) | Q(follows_id__in=block_ids)))
+    responses = BlockResponse.objects.select_related("agent")
+    found = list(responses.filter(Q(entry_id__in=thresholds) | Q(follows_id__in=thresholds)))
     by_entry = {r.entry_id: r for r in found}
-    by_first = {r.follows_id: r for r in found if r.follows_id}
-    firsts = {
-        r.follows_id for r in found if r.entry_id in block_ids and r.follows_id
-    } - by_entry.keys()
-    for r in responses.filter(entry_id__in=firsts) if firsts else ():
+    second_of = {r.follows_id: r for r in found if r.follows_id}
+    firsts = {by_entry[b].follows_id for b in thresholds if b in by_entry} - {None}
+    for r in responses.filter(entry_id__in=firsts - by_entry.keys()) if firsts else ():
         by_entry[r.entry_id] = r
     flags = {}
-    for block_id in block_ids:
-        mine = by_entry.get(block_id)
-        if block_id in by_first:  # the first of a series
-            pair = mine, by_first[block_id]
-        elif mine is not None and mine.follows_id:  # the second
-            pair = by_entry.get(mine.follows_id), mine
-        else:
-            flags[block_id] = AblationFlag.SINGLE
-            continue
-        trainee_id = next(r.entry.trainee_id for r in pair if r is not None)
-        outcome = blocks.series_outcome(
-            rule_response(pair[0]),
-            rule_response(pair[1]),
-            thresholds.get(trainee_id, BlockThreshold.MEDICARE),
+    for block_id, threshold in thresholds.items():
+        pair = _pair_of(block_id, by_entry, second_of)
+        flags[block_id] = (
+            AblationFlag.SINGLE if pair is None else OUTCOME_FLAGS.get(_outcome(pair, threshold))
         )
-        flags[block_id] = OUTCOME_FLAGS.get(outcome)
     return flags
 
 
@@ -208,8 +196,15 @@ def ablation_flags(entries) -> dict[int, AblationFlag]:
     if not ablations:
         return {}
     blocks_of = {e.pk: e.rests_on_id for e in ablations}
-    thresholds = block_thresholds({e.trainee_id for e in ablations})
-    by_block = _block_flags({b for b in blocks_of.values() if b}, thresholds)
+    programs = block_thresholds({e.trainee_id for e in ablations})
+    # A block an ablation rests on is its trainee's own: the trainee's threshold.
+    by_block = _block_flags(
+        {
+            e.rests_on_id: programs.get(e.trainee_id, BlockThreshold.MEDICARE)
+            for e in ablations
+            if e.rests_on_id
+        }
+    )
     flags = {}
     for entry_id, block_id in blocks_of.items():
         flag = AblationFlag.NO_BLOCK if block_id is None else by_block.get(block_id)
@@ -242,8 +237,11 @@ def flagged_ablation_counts(trainee_ids) -> dict[int, int]:
         .order_by()
     )
     rows = [row for row in rows if row[2]]
-    linked = {block_id for _, block_id, _ in rows if block_id}
-    by_block = _block_flags(linked, block_thresholds(trainee_ids)) if linked else {}
+    linked = {block_id: trainee_id for trainee_id, block_id, _ in rows if block_id}
+    programs = block_thresholds(set(linked.values())) if linked else {}
+    by_block = _block_flags(
+        {b: programs.get(t, BlockThreshold.MEDICARE) for b, t in linked.items()}
+    )
     counts: dict[int, int] = {}
     for trainee_id, block_id, n in rows:
         if block_id is None or by_block.get(block_id) is not None:
@@ -262,7 +260,7 @@ class DiaryRow:
 
     @property
     def time(self) -> str:
-        return f"{self.minutes} min" if self.minutes < 60 else f"{self.minutes / 60:g} h"
+        return blocks.minutes_words(self.minutes)
 
 
 @dataclass(frozen=True)
@@ -276,32 +274,33 @@ class BlockSection:
     proposal: Entry | None
     versions: tuple = ()  # the response's history, newest first (its last 20 changes)
 
+    @cached_property
+    def rule(self) -> blocks.BlockResponse | None:
+        return rule_response(self.response)
+
     @property
     def rows(self) -> list[DiaryRow]:
-        rule = rule_response(self.response)
+        rule = self.rule
         if rule is None:
             return []
         return [DiaryRow(p.minutes, p.score, round(rule.relief(p.score))) for p in rule.diary]
 
     @property
     def peak_relief(self) -> int | None:
-        rule = rule_response(self.response)
-        return None if rule is None else round(rule.peak_relief)
+        return None if self.rule is None else round(self.rule.peak_relief)
 
     @property
     def positive(self) -> bool:
-        rule = rule_response(self.response)
-        return rule is not None and rule.positive(self.threshold)
+        return self.rule is not None and self.rule.positive(self.threshold)
 
     @property
     def relief_window(self) -> str:
         """When the diary shows relief at or above the threshold, in words: "at 30 min",
         "from 30 min to 8 h" ("" if never)."""
-        rule = rule_response(self.response)
-        window = None if rule is None else rule.window(self.threshold)
+        window = None if self.rule is None else self.rule.window(self.threshold)
         if window is None:
             return ""
-        first, last = (DiaryRow(m, 0, 0).time for m in window)
+        first, last = (blocks.minutes_words(m) for m in window)
         return f"at {first}" if first == last else f"from {first} to {last}"
 
 
@@ -310,9 +309,8 @@ def block_section(entry: Entry) -> BlockSection | None:
     records no response. Three to five queries."""
     if not entry.is_diagnostic_block:
         return None  # no query for an ordinary entry
-    response = BlockResponse.objects.select_related("agent").filter(entry=entry).first()
     threshold = threshold_for(entry.trainee_id)
-    series = series_of(entry, threshold)
+    response, series = _series(entry, threshold)
     proposal = None
     if series is None and (response is None or not response.follows_id):
         proposal = proposed_first_block(entry)
@@ -337,13 +335,11 @@ def ablation_section(entry: Entry) -> AblationSection | None:
     """What an ablation's page shows of the block it rests on, and its flag."""
     if entry.procedure.kind != ProcedureType.Kind.ABLATION:
         return None
-    block = None
-    series = None
-    if entry.rests_on_id:
-        block = Entry.objects.select_related("procedure").get(pk=entry.rests_on_id)
-        series = series_of(block)
-    flag = ablation_flags([entry]).get(entry.pk)
-    return AblationSection(block, flag, series)
+    if not entry.rests_on_id:
+        return AblationSection(None, AblationFlag.NO_BLOCK, None)
+    block = Entry.objects.select_related("procedure").get(pk=entry.rests_on_id)
+    series = series_of(block)
+    return AblationSection(block, flag_of(series), series)
 
 
 # --- Exports: the CSV and the portfolio ------------------------------------------------------
@@ -377,22 +373,14 @@ def block_records(trainee_id: int, entries) -> dict[int, BlockRecord]:
         r.entry_id: r
         for r in BlockResponse.objects.filter(entry__trainee_id=trainee_id).select_related("agent")
     }
-    second_of = {r.follows_id: r.entry_id for r in responses.values() if r.follows_id}
+    second_of = {r.follows_id: r for r in responses.values() if r.follows_id}
     threshold = threshold_for(trainee_id)
     by_id = {e.pk: e for e in entries}
 
     def outcome_of(block_id) -> tuple[int | None, blocks.SeriesOutcome | None]:
         """(the other block's id, the series' outcome), or (None, None) for a single block."""
-        mine = responses.get(block_id)
-        if block_id in second_of:
-            other = second_of[block_id]
-            pair = mine, responses.get(other)
-        elif mine is not None and mine.follows_id:
-            other = mine.follows_id
-            pair = responses.get(other), mine
-        else:
-            return None, None
-        return other, blocks.series_outcome(*map(rule_response, pair), threshold)
+        pair = _pair_of(block_id, responses, second_of)
+        return (None, None) if pair is None else (pair[2], _outcome(pair, threshold))
 
     records = {}
     for entry in wanted:
@@ -413,7 +401,7 @@ def block_records(trainee_id: int, entries) -> dict[int, BlockRecord]:
         records[entry.pk] = BlockRecord(
             before=response.before if response else None,
             diary="; ".join(
-                f"{DiaryRow(int(m), int(s), 0).time}: {s}" for m, s in (response.diary or ())
+                f"{blocks.minutes_words(int(m))}: {s}" for m, s in (response.diary or ())
             )
             if response
             else "",

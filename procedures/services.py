@@ -335,7 +335,7 @@ def entry_sign_off(
             teaching = series.ablation_flags([entry]).get(entry.pk) or stress.exam_flags(
                 [entry]
             ).get(entry.pk)
-            teaching = getattr(teaching, "label", teaching) or ""
+            teaching = teaching.label if teaching else ""
             signature = Signature.objects.create(
                 entry=entry,
                 revision=entry.revision,

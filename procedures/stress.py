@@ -22,7 +22,8 @@ the 90 days before it.
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
+
+from django.db import models
 
 from .models import Entry, ProcedureType, Side
 
@@ -30,15 +31,9 @@ EXAM_WINDOW_DAYS = 90
 MEASUREMENTS = ("rest_mm", "stress_mm", "other_rest_mm", "other_stress_mm")
 
 
-class Finding(StrEnum):
+class Finding(models.TextChoices):
     STABLE = "stable", "Stable"
     LAX = "lax", "Lax"
-
-    def __new__(cls, value, label):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
 
 def measured(entry: Entry) -> bool:
@@ -76,10 +71,17 @@ def covers(exam: Entry, injection: Entry) -> bool:
     return 0 <= days <= EXAM_WINDOW_DAYS
 
 
-NO_EXAM = "No stress ultrasound examination of this joint and side in the 90 days before"
+class ExamFlag(models.TextChoices):
+    NO_EXAM = (
+        "no_exam",
+        "No stress ultrasound examination of this joint and side in the 90 days before",
+    )
 
 
-def exam_flags(entries) -> dict[int, str]:
+NO_EXAM = ExamFlag.NO_EXAM
+
+
+def exam_flags(entries) -> dict[int, ExamFlag]:
     """{entry id: flag} for the labrum and ligament injections among `entries` (loaded with
     their procedure) that no stress examination of the trainee's covers. One query at most
     (the trainees' examinations in the dates concerned), none without such an injection."""

@@ -64,7 +64,7 @@ def _flag(entry) -> str:
         return ""
     return (
         '<div class="small mt-1 queue-flag"><span class="badge text-bg-warning">Teaching flag'
-        f"</span> {escape(getattr(flag, 'label', flag))}</div>"
+        f"</span> {escape(flag.label)}</div>"
     )
 
 

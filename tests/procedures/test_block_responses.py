@@ -325,3 +325,24 @@ def test_the_forms_lists_of_blocks_come_without_a_query_of_their_own(
         block(alice, bob, days_ago=days % 150 + 1, side="left")
     with django_assert_max_num_queries(len(few.captured_queries)):
         alices.get(reverse("procedures:entry_create"))
+
+
+def test_the_admin_keeps_a_block_an_ablation_rests_on(admin, alice, bob):
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    single = block(alice, bob, days_ago=3, status=Entry.Status.RETURNED)
+    ablation(alice, bob, rests_on=single, status=Entry.Status.DRAFT)
+    said = []
+    # A model admin of its own: the site's registered one is shared by every test.
+    model_admin = type(django_admin.site._registry[Entry])(Entry, django_admin.site)
+    model_admin.message_user = lambda request, text, level: said.append(text)
+    request = RequestFactory().post("/")
+    request.user = admin
+    model_admin.delete_model(request, single)
+    model_admin.delete_queryset(request, Entry.objects.filter(pk=single.pk))
+    assert Entry.objects.filter(pk=single.pk).exists()
+    assert said == [
+        f"Entry #{single.pk} was not deleted: another entry rests on it.",
+        f"Not deleted (another entry rests on it): #{single.pk}.",
+    ]

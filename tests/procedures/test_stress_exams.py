@@ -245,7 +245,7 @@ def test_the_supervisor_sees_the_flag_in_the_queue(client, alice, bob):
     password_just_typed(client)
     page = client.get(reverse("procedures:signoff_queue")).content.decode()
     start = page.index(f'id="entry-{flagged.pk}"')
-    assert "Teaching flag</span> " + NO_EXAM in page[start:]
+    assert "Teaching flag</span> " + NO_EXAM.label in page[start:]
 
 
 def test_the_csv_carries_the_measurements_and_the_finding(client, alice, bob):
