@@ -325,7 +325,11 @@ def _sign_off_one(data: Dataset):
     ]
     supervisors = get_user_model().objects.in_bulk({sid for _, sid in waiting})
     for pk, supervisor_id in waiting:
-        entry_sign_off(entry_id=pk, supervisor=supervisors[supervisor_id], autonomy=4)
+        # As on the page, the supervisor ticks the red-flag box where the entry has one
+        # (the synthetic data gives some cervical transforaminals a particulate steroid).
+        entry_sign_off(
+            entry_id=pk, supervisor=supervisors[supervisor_id], autonomy=4, acknowledged=True
+        )
         yield contextlib.nullcontext()
 
 
