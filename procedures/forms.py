@@ -228,6 +228,9 @@ class EntryForm(forms.ModelForm):
 
     def __init__(self, *args, trainee, submitting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if type(self).base_fields is not EntryForm.base_fields:
+            # A subclass (the admin's) has fields of its own, made again from the model.
+            _settle(self.fields)
         self.trainee = trainee
         self.submitting = submitting
         # Retired catalogue rows are gone from new choices, kept on the entry that has them.
@@ -237,27 +240,44 @@ class EntryForm(forms.ModelForm):
         self.fields["injectates"].queryset = Injectate.objects.filter(
             Q(active=True) | kept
         ).distinct()
-        self.fields["supervisor"].queryset = supervisors_for(trainee)
-        self.fields["supervisor"].empty_label = "Choose your supervisor"
-        self.fields["supervisor"].help_text = "Needed to submit for sign-off."
-        if not self.is_bound and self.instance.pk is None and not self.initial.get("supervisor"):
-            # A new entry of a trainee with one supervisor: there is nobody else to choose.
-            # (Never on a saved entry: entry_submit_view checks what is stored.)
-            only = list(self.fields["supervisor"].queryset.values_list("pk", flat=True)[:2])
-            if len(only) == 1:
-                self.initial["supervisor"] = only[0]
-        self.fields["supervisor"].error_messages["invalid_choice"] = (
-            "Choose one of your own supervisors (you cannot supervise yourself)."
+        supervisor = self.fields["supervisor"]
+        supervisor.queryset = supervisors_for(trainee)
+        if not self.is_bound:
+            # The page's options, read once: the same list says whether there is only one.
+            self.fix_choices("supervisor")
+            if self.instance.pk is None and not self.initial.get("supervisor"):
+                # A new entry of a trainee with one supervisor: there is nobody else to
+                # choose. (Never on a saved entry: entry_submit_view checks what is stored.)
+                if len(only := supervisor.widget.choices[1:]) == 1:
+                    self.initial["supervisor"] = only[0][0]
+        rests_on, exam = self.fields["rests_on"], self.fields["exam"]
+        if self.is_bound or self.instance.rests_on_id or self.instance.exam_id:
+            self._restrict_links()
+        else:
+            # A new page's lists come from link_options (no query); what a POST may name
+            # is decided by _restrict_links. Never the whole table in between.
+            rests_on.queryset = exam.queryset = Entry.objects.none()
+        structure = self.fields["stress_structure"]
+        kept_structure = (
+            Q(pk=self.instance.stress_structure_id)
+            if self.instance.stress_structure_id
+            else Q(pk__in=[])
         )
-        self.fields["procedure"].empty_label = "Choose a procedure"
-        rests_on = self.fields["rests_on"]
+        structure.queryset = StressStructure.objects.filter(Q(active=True) | kept_structure)
+        self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def _restrict_links(self) -> None:
+        """What "Rests on diagnostic block" and "Justified by stress examination" may
+        name: the trainee's latest LINK_CHOICES non-draft blocks or examinations of the
+        last REST_ON_DAYS days, and the entry already named."""
+        rests_on, exam = self.fields["rests_on"], self.fields["exam"]
         since = timezone.localdate() - timedelta(days=REST_ON_DAYS)
         # The trainee's latest diagnostic blocks (a list to choose from on a phone, not
         # the whole logbook; the one already named is kept).
         # Never a draft: the supervisor who signs the ablation could not see it.
         recent = (
             Entry.objects.filter(
-                trainee=trainee,
+                trainee=self.trainee,
                 purpose=Entry.Purpose.DIAGNOSTIC,
                 procedure__kind=ProcedureType.Kind.INJECTION,
                 performed_on__gte=since,
@@ -273,14 +293,9 @@ class EntryForm(forms.ModelForm):
             .only(*LINK_FIELDS, "procedure__name", "procedure__region")
             .order_by("-performed_on", "-id")
         )
-        rests_on.empty_label = "None recorded"
-        rests_on.label_from_instance = lambda e: block_label(
-            e.performed_on, e.side, e.levels, e.procedure
-        )
-        exam = self.fields["exam"]
         exams = (
             Entry.objects.filter(
-                trainee=trainee,
+                trainee=self.trainee,
                 # The examination types as a subquery: the trainee's entries of those
                 # types are read from an index, not each joined to the catalogue.
                 procedure_id__in=ProcedureType.objects.filter(
@@ -297,49 +312,25 @@ class EntryForm(forms.ModelForm):
             .only(*LINK_FIELDS, "stress_structure__name", "stress_structure__joint")
             .order_by("-performed_on", "-id")
         )
-        exam.empty_label = "None recorded"
-        exam.label_from_instance = lambda e: exam_label(e.performed_on, e.side, e.stress_structure)
-        exam.error_messages["invalid_choice"] = (
-            f"Choose one of your own {LINK_CHOICES} latest stress examinations, from the last "
-            f"{REST_ON_DAYS} days."
+
+    def fix_choices(self, name: str) -> None:
+        """Read `name`'s options from its queryset once, as a list: a ModelChoiceField
+        reads them again (a query and a model instance per option) every time it renders;
+        validation still asks the queryset."""
+        field = self.fields[name]
+        options = [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
+        empty = (
+            [] if isinstance(field, forms.ModelMultipleChoiceField) else [("", field.empty_label)]
         )
-        structure = self.fields["stress_structure"]
-        kept_structure = (
-            Q(pk=self.instance.stress_structure_id)
-            if self.instance.stress_structure_id
-            else Q(pk__in=[])
-        )
-        structure.queryset = StressStructure.objects.filter(Q(active=True) | kept_structure)
-        structure.empty_label = "Choose the structure"
-        for name in STRESS_FIELDS:
-            self.fields[name].widget.attrs.update(min=0, max=MAX_STRESS_MM)
-        rests_on.error_messages["invalid_choice"] = (
-            f"Choose one of your own {LINK_CHOICES} latest diagnostic blocks, from the last "
-            f"{REST_ON_DAYS} days."
-        )
-        self.fields["fluoro_time_s"].min_value = 0
-        self.fields["dap"].min_value = 0
-        self.fields["dlp"].min_value = 0
-        for name in ("fluoro_time_s", "dap", "dlp", "volume_ml"):
-            self.fields[name].widget.attrs["min"] = 0
-        self.fields["volume_ml"].widget.attrs["max"] = Entry.MAX_VOLUME_ML
-        self.fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
-        self.fields["performed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
-        self.fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()
-        limit_length(self.fields["notes"], "Notes")
-        for name in NUMBER_SHAPES:
-            for code in ("invalid", "max_digits", "max_decimal_places", "max_whole_digits"):
-                self.fields[name].error_messages[code] = number_message(name)
-        # Each required field says what it wants, not Django's "This field is required."
-        for name, message in REQUIRED_MESSAGES.items():
-            self.fields[name].error_messages["required"] = message
-        # Nothing is pre-selected by accident on a phone: no button chosen until tapped.
-        for name in ("guidance", "side", "approach", "purpose", "role", "contrast_pattern"):
-            field = self.fields[name]
-            field.choices = [c for c in field.choices if c[0] != ""]
-        for name in ("age_band", "sex"):
-            field = self.fields[name]
-            field.choices = [("", "Not recorded")] + [c for c in field.choices if c[0] != ""]
+        field.widget.choices = [*empty, *options]
+
+    def for_page(self, memory) -> None:
+        """Ready to render, from the trainee's procedures.memory: the procedures grouped,
+        the lists to rest on, and every catalogue list read once."""
+        self.group_procedures(memory.first)
+        self.link_options(memory.rows)
+        for name in ("injectates", "stress_structure"):
+            self.fix_choices(name)
 
     def group_procedures(self, first) -> None:
         """The Procedure select in groups: the procedures in `first` (ids: the trainee's
@@ -576,6 +567,58 @@ class EntryForm(forms.ModelForm):
         if self.submitting and data.get("supervisor") is None and "supervisor" not in self.errors:
             self.add_error("supervisor", "Choose the supervisor who will sign this entry off.")
         return data
+
+
+def _settle(fields: dict) -> None:
+    """What the entry form's fields say and allow whatever the entry and the trainee: set
+    once on EntryForm.base_fields, which every form copies, instead of on every form (the
+    page is rendered at every log)."""
+    fields["supervisor"].empty_label = "Choose your supervisor"
+    fields["supervisor"].help_text = "Needed to submit for sign-off."
+    fields["supervisor"].error_messages["invalid_choice"] = (
+        "Choose one of your own supervisors (you cannot supervise yourself)."
+    )
+    fields["procedure"].empty_label = "Choose a procedure"
+    rests_on, exam = fields["rests_on"], fields["exam"]
+    rests_on.empty_label = exam.empty_label = "None recorded"
+    rests_on.label_from_instance = lambda e: block_label(
+        e.performed_on, e.side, e.levels, e.procedure
+    )
+    exam.label_from_instance = lambda e: exam_label(e.performed_on, e.side, e.stress_structure)
+    exam.error_messages["invalid_choice"] = (
+        f"Choose one of your own {LINK_CHOICES} latest stress examinations, from the last "
+        f"{REST_ON_DAYS} days."
+    )
+    rests_on.error_messages["invalid_choice"] = (
+        f"Choose one of your own {LINK_CHOICES} latest diagnostic blocks, from the last "
+        f"{REST_ON_DAYS} days."
+    )
+    fields["stress_structure"].empty_label = "Choose the structure"
+    for name in STRESS_FIELDS:
+        fields[name].widget.attrs.update(min=0, max=MAX_STRESS_MM)
+    for name in ("fluoro_time_s", "dap", "dlp"):
+        fields[name].min_value = 0
+    for name in ("fluoro_time_s", "dap", "dlp", "volume_ml"):
+        fields[name].widget.attrs["min"] = 0
+    fields["volume_ml"].widget.attrs["max"] = Entry.MAX_VOLUME_ML
+    fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
+    fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()
+    limit_length(fields["notes"], "Notes")
+    for name in NUMBER_SHAPES:
+        for code in ("invalid", "max_digits", "max_decimal_places", "max_whole_digits"):
+            fields[name].error_messages[code] = number_message(name)
+    # Each required field says what it wants, not Django's "This field is required."
+    for name, message in REQUIRED_MESSAGES.items():
+        fields[name].error_messages["required"] = message
+    # Nothing is pre-selected by accident on a phone: no button chosen until tapped.
+    for name in ("guidance", "side", "approach", "purpose", "role", "contrast_pattern"):
+        fields[name].choices = [c for c in fields[name].choices if c[0] != ""]
+    for name in ("age_band", "sex"):
+        field = fields[name]
+        field.choices = [("", "Not recorded")] + [c for c in field.choices if c[0] != ""]
+
+
+_settle(EntryForm.base_fields)
 
 
 def procedure_rules(types=None) -> dict:

@@ -12,13 +12,19 @@ attributes, formats and choices still come from Django. Other forms keep `|crisp
 from html import escape
 
 from django import forms, template
-from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 CHOICE_INPUTS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
+
+
+def _esc(value) -> str:
+    """conditional_escape() without its lazy-string wrapper (a field calls it a dozen
+    times): safe strings as they are, anything else escaped as Django escapes it."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
@@ -93,36 +99,25 @@ def render_widget(bound_field, describedby: str) -> str:
         return _checks(widget, invalid)
     if isinstance(field_widget, forms.Select):
         attrs["class"] = f"form-select{invalid} {attrs.get('class', '')}".strip()
-        multiple = mark_safe(" multiple") if widget.get("allow_multiple_selected") else ""
-        return format_html(
-            '<select name="{}"{}{}>{}</select>',
-            widget["name"],
-            flatatt(attrs),
-            multiple,
-            mark_safe(_options(widget["optgroups"])),  # every value is escaped there
+        multiple = " multiple" if widget.get("allow_multiple_selected") else ""
+        return mark_safe(  # every value is escaped, here and in _options
+            f'<select name="{_esc(widget["name"])}"{_attrs(attrs)}{multiple}>'
+            f"{_options(widget['optgroups'])}</select>"
         )
     if isinstance(field_widget, forms.Textarea):
         attrs["class"] = f"form-control{invalid} {attrs.get('class', '')}".strip()
-        return format_html(
-            '<textarea name="{}"{}>\n{}</textarea>',
-            widget["name"],
-            flatatt(attrs),
-            widget["value"] or "",
+        return mark_safe(
+            f'<textarea name="{_esc(widget["name"])}"{_attrs(attrs)}>\n'
+            f"{_esc(widget['value'] or '')}</textarea>"
         )
+    value = f' value="{_esc(widget["value"])}"' if widget["value"] is not None else ""
     if isinstance(field_widget, forms.HiddenInput):
-        return format_html(
-            '<input type="hidden" name="{}"{}{}>',
-            widget["name"],
-            format_html(' value="{}"', widget["value"]) if widget["value"] is not None else "",
-            flatatt(attrs),
+        return mark_safe(
+            f'<input type="hidden" name="{_esc(widget["name"])}"{value}{_attrs(attrs)}>'
         )
     attrs["class"] = f"form-control{invalid} {attrs.get('class', '')}".strip()
-    return format_html(
-        '<input type="{}" name="{}"{}{}>',
-        widget["type"],
-        widget["name"],
-        format_html(' value="{}"', widget["value"]) if widget["value"] is not None else "",
-        flatatt(attrs),
+    return mark_safe(
+        f'<input type="{_esc(widget["type"])}" name="{_esc(widget["name"])}"{value}{_attrs(attrs)}>'
     )
 
 
@@ -136,36 +131,27 @@ def field(bound_field, *, label: str | None = None):
     error_id = f"{field_id}_error" if bound_field.errors else ""
     widget = render_widget(bound_field, " ".join(filter(None, [error_id, help_id])))
     text = label if label is not None else bound_field.label
-    asterisk = (
-        mark_safe('<span class="asteriskField">*</span>') if bound_field.field.required else ""
-    )
+    asterisk = '<span class="asteriskField">*</span>' if bound_field.field.required else ""
     grouped = isinstance(bound_field.field.widget, CHOICE_INPUTS)
     if grouped:
-        label_html = format_html('<legend class="form-label fs-6">{}{}</legend>', text, asterisk)
+        label_html = f'<legend class="form-label fs-6">{_esc(text)}{asterisk}</legend>'
     else:
-        label_html = format_html(
-            '<label for="{}" class="form-label">{}{}</label>', field_id, text, asterisk
+        label_html = (
+            f'<label for="{_esc(field_id)}" class="form-label">{_esc(text)}{asterisk}</label>'
         )
-    errors = format_html_join(
-        "",
-        '<div class="invalid-feedback d-block"><strong>{}</strong></div>',
-        ((conditional_escape(e),) for e in bound_field.errors),
+    errors = "".join(
+        f'<div class="invalid-feedback d-block"><strong>{_esc(e)}</strong></div>'
+        for e in bound_field.errors
     )
     if error_id:
-        errors = format_html('<div id="{}">{}</div>', error_id, errors)
+        errors = f'<div id="{_esc(error_id)}">{errors}</div>'
     help_html = (
-        format_html('<div id="{}" class="form-text">{}</div>', help_id, bound_field.help_text)
+        f'<div id="{_esc(help_id)}" class="form-text">{_esc(bound_field.help_text)}</div>'
         if help_id
         else ""
     )
     tag = "fieldset" if grouped else "div"
-    return format_html(
-        '<{} id="div_{}" class="mb-3">{}{}{}{}</{}>',
-        tag,
-        field_id,
-        label_html,
-        widget,
-        errors,
-        help_html,
-        tag,
+    # Every value above is escaped (_esc), or is the widget rendered above.
+    return mark_safe(
+        f'<{tag} id="div_{_esc(field_id)}" class="mb-3">{label_html}{widget}{errors}{help_html}</{tag}>'
     )

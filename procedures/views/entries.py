@@ -139,8 +139,7 @@ def _save_from_form(request: HttpRequest, form: EntryForm) -> Entry:
 def _render_form(request, form, entry=None, memory: Memory | None = None) -> HttpResponse:
     if memory is None:
         memory = procedure_memory(request.user)
-    form.group_procedures(memory.first)
-    form.link_options(memory.rows)
+    form.for_page(memory)
     return render(
         request,
         "procedures/entry_form.html",
