@@ -590,6 +590,10 @@ class Entry(TimeStampedModel):
                     "images_retained",
                     "contrast_pattern",
                     "repositioned",
+                    # The id last, for the steroid's subquery: PostgreSQL then reads these
+                    # from the index alone, and chose it over the trainee's index (Progress's
+                    # compliance 0.57 → 0.20 ms, measured); SQLite keeps the rowid anyway.
+                    "id",
                 ],
                 name="procedures_entry_evidence",
             ),

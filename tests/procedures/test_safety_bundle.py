@@ -339,11 +339,11 @@ def test_the_portfolio_shows_the_checks_as_signed(client, alice, bob):
 
 
 def test_the_databases_compliance_agrees_with_the_rule_on_every_combination(alice, bob):
-    """compliant_q (what Progress and Cohort count) against bundle_complete (what the entry
-    page says), over every combination of the items, None included."""
+    """bundle_compliance's SQL (what Progress and Cohort count) against bundle_complete
+    (what the entry page says), over every combination of the items, None included."""
     import itertools
 
-    from procedures.safety import compliant_q
+    from procedures.safety import bundle_compliance
 
     lumbar, cervical = (
         ProcedureType.objects.get(slug="lumbar-tfesi"),
@@ -365,6 +365,7 @@ def test_the_databases_compliance_agrees_with_the_rule_on_every_combination(alic
             Entry(
                 trainee=alice,
                 supervisor=bob,
+                status=Entry.Status.SUBMITTED,
                 procedure=procedure,
                 performed_on=timezone.localdate(),
                 guidance="fluoroscopy",
@@ -388,7 +389,9 @@ def test_the_databases_compliance_agrees_with_the_rule_on_every_combination(alic
             for drug in drugs[combo[-1]]
         ]
     )
-    in_database = set(Entry.objects.filter(compliant_q([cervical.pk])).values_list("pk", flat=True))
+    counted = bundle_compliance([alice.pk], per="entry")
+    assert {c.cases for c in counted.values()} == {1} and len(counted) == len(combos)
+    in_database = {pk for pk, c in counted.items() if c.compliant}
     for entry, combo in zip(entries, combos, strict=True):
         injected = Injected(steroid=bool(drugs[combo[-1]]), particulate=combo[-1] == "particulate")
         assert (entry.pk in in_database) == bundle_complete(entry, injected), combo
