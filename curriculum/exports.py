@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from procedures import safety, stress
 from procedures.models import Entry
+from procedures.radiation import effective_dose
 from procedures.series import BlockRecord, block_records, flagged_ablation_counts
 from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
@@ -79,6 +80,12 @@ HEADER = [
     "Side-to-side difference (mm)",
     "Finding",
     "Justified by the stress examination of",
+    "Reference air kerma (mGy)",
+    "Digital subtraction runs",
+    "C-arm operated by",
+    "CTDIvol (mGy)",
+    "CT scans",
+    "Estimated patient effective dose, CT (mSv)",
 ]
 
 
@@ -212,6 +219,12 @@ def _csv_response(request, trainee) -> HttpResponse:
             _yes_no(e.images_retained),
             _safety_flags_cell(e),
             *_stress_cells(e, by_id),
+            e.air_kerma,
+            e.dsa_runs,
+            e.get_carm_operator_display(),
+            e.ctdi_vol,
+            e.ct_scans,
+            effective_dose(e.dlp, e.procedure.region),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

@@ -15,6 +15,7 @@ from .models import (
     MAX_STRESS_MM,
     Approach,
     Autonomy,
+    CarmOperator,
     ContrastPattern,
     Entry,
     Injectate,
@@ -29,7 +30,8 @@ from .reauth import confirm_password
 
 User = get_user_model()
 
-FLUORO_FIELDS = ("fluoro_time_s", "dap")
+# Radiation, asked under fluoroscopy or CT only (procedures.radiation reads them).
+FLUORO_FIELDS = ("fluoro_time_s", "dap", "air_kerma", "dsa_runs", "carm_operator")
 # The transforaminal safety bundle (procedures.safety), asked as Yes/No buttons.
 YES_NO = [(True, "Yes"), (False, "No")]
 BUNDLE_FIELDS = ("live_contrast", "dsa", "contrast_pattern", "repositioned", "images_retained")
@@ -40,7 +42,7 @@ REST_ON_DAYS = 180
 # and from the trainee's latest this many (diagnostic blocks, or stress examinations).
 LINK_CHOICES = 40
 LINK_FIELDS = ("id", "trainee_id", "performed_on", "side", "levels", "status", "revision")
-CT_FIELDS = ("dlp",)
+CT_FIELDS = ("dlp", "ctdi_vol", "ct_scans")
 
 
 def limit_length(field: forms.CharField, what: str) -> None:
@@ -76,6 +78,10 @@ NUMBER_SHAPES = {
     "fluoro_time_s": ("Fluoroscopy time", Entry.MAX_FLUORO_SECONDS, "seconds", 1),
     "dap": ("Dose-area product", Entry.MAX_DAP, "mGy·cm²", 2),
     "dlp": ("Dose-length product", Entry.MAX_DLP, "mGy·cm", 1),
+    "air_kerma": ("Reference air kerma", Entry.MAX_AIR_KERMA, "mGy", 2),
+    "dsa_runs": ("Digital subtraction runs", Entry.MAX_DSA_RUNS, "runs", 0),
+    "ctdi_vol": ("CTDIvol", Entry.MAX_CTDI, "mGy", 2),
+    "ct_scans": ("CT scans", Entry.MAX_CT_SCANS, "scans", 0),
     "volume_ml": ("Injectate volume", Entry.MAX_VOLUME_ML, "ml", 1),
     "rest_mm": ("The side examined at rest", MAX_STRESS_MM, "mm", 1),
     "stress_mm": ("The side examined under stress", MAX_STRESS_MM, "mm", 1),
@@ -130,7 +136,12 @@ class EntryForm(forms.ModelForm):
             "supervisor",
             "fluoro_time_s",
             "dap",
+            "air_kerma",
+            "dsa_runs",
+            "carm_operator",
             "dlp",
+            "ctdi_vol",
+            "ct_scans",
             "live_contrast",
             "dsa",
             "contrast_pattern",
@@ -163,6 +174,11 @@ class EntryForm(forms.ModelForm):
             "fluoro_time_s": "Fluoroscopy time (s)",
             "dap": "Dose-area product (mGy·cm²)",
             "dlp": "Dose-length product (mGy·cm)",
+            "air_kerma": "Reference air kerma (mGy)",
+            "dsa_runs": "Digital subtraction runs",
+            "carm_operator": "Who operated the C-arm",
+            "ctdi_vol": "CTDIvol (mGy)",
+            "ct_scans": "CT scans (acquisitions)",
             "complication": "Complications",
             "rests_on": "Rests on diagnostic block",
             "live_contrast": "Contrast injected under live fluoroscopy",
@@ -216,6 +232,11 @@ class EntryForm(forms.ModelForm):
             "fluoro_time_s": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             "dap": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
             "dlp": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            "air_kerma": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+            "ctdi_vol": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+            "dsa_runs": forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+            "ct_scans": forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+            "carm_operator": forms.RadioSelect(attrs={"data-buttons": True}),
             "volume_ml": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             **{
                 name: forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"})
@@ -437,6 +458,26 @@ class EntryForm(forms.ModelForm):
             )
         return value
 
+    def _within_bounds(self, name: str):
+        """A radiation figure from 0 to its plausible top (NUMBER_SHAPES), or a message
+        naming the field and its limits."""
+        value = self.cleaned_data[name]
+        if value is not None and not 0 <= value <= NUMBER_SHAPES[name][1]:
+            raise forms.ValidationError(number_message(name))
+        return value
+
+    def clean_air_kerma(self):
+        return self._within_bounds("air_kerma")
+
+    def clean_dsa_runs(self):
+        return self._within_bounds("dsa_runs")
+
+    def clean_ctdi_vol(self):
+        return self._within_bounds("ctdi_vol")
+
+    def clean_ct_scans(self):
+        return self._within_bounds("ct_scans")
+
     def clean_notes(self):
         value = self.cleaned_data["notes"].replace("\x00", "")
         what = find_identifier(value)
@@ -486,11 +527,11 @@ class EntryForm(forms.ModelForm):
         if guidance:
             if guidance != Modality.FLUOROSCOPY:
                 for name in FLUORO_FIELDS:
-                    if data.get(name) is not None:
+                    if data.get(name) not in (None, ""):
                         self.add_error(name, "Only for procedures under fluoroscopy.")
             if guidance != Modality.CT:
                 for name in CT_FIELDS:
-                    if data.get(name) is not None:
+                    if data.get(name) not in (None, ""):
                         self.add_error(name, "Only for CT-guided procedures.")
 
         bundle = bool(procedure and procedure.safety_bundle and guidance == Modality.FLUOROSCOPY)
@@ -600,6 +641,14 @@ def _settle(fields: dict) -> None:
         fields[name].min_value = 0
     for name in ("fluoro_time_s", "dap", "dlp", "volume_ml"):
         fields[name].widget.attrs["min"] = 0
+    for name in ("air_kerma", "dsa_runs", "ctdi_vol", "ct_scans"):
+        fields[name].widget.attrs.update(min=0, max=NUMBER_SHAPES[name][1])
+    # The trainee answers for themselves: "Me", not "Trainee".
+    fields["carm_operator"].choices = [
+        (CarmOperator.TRAINEE, "Me"),
+        (CarmOperator.SUPERVISOR, "My supervisor"),
+        (CarmOperator.RADIOGRAPHER, "A radiographer"),
+    ]
     fields["volume_ml"].widget.attrs["max"] = Entry.MAX_VOLUME_ML
     fields["fluoro_time_s"].widget.attrs["max"] = Entry.MAX_FLUORO_SECONDS
     fields["performed_on"].widget.attrs["min"] = Entry.EARLIEST_DATE.isoformat()

@@ -207,6 +207,14 @@ class StressStructure(TimeStampedModel):
         return self.name
 
 
+class CarmOperator(models.TextChoices):
+    """Who drove the C-arm: fluoroscopy time depends on it as much as on the trainee."""
+
+    TRAINEE = "trainee", "Trainee"
+    SUPERVISOR = "supervisor", "Supervisor"
+    RADIOGRAPHER = "radiographer", "Radiographer"
+
+
 class ContrastPattern(models.TextChoices):
     """What the contrast showed before the injectate went in (procedures.safety)."""
 
@@ -299,6 +307,14 @@ MAX_COMMENT = 2000
 MAX_VOLUME_ML = 100
 # A stress ultrasound measurement: translations and gaps are a few mm, never 50.
 MAX_STRESS_MM = 50
+# Radiation per case (procedures.radiation). Reference air kerma of a spinal injection is a
+# few mGy, of a long multi-level case tens; skin injury begins at about 2,000 mGy, so
+# 10,000 is a typing slip (or the wrong unit). A CT-guided injection's CTDIvol is a few
+# to tens of mGy per scan; a diagnostic abdomen scan is about 15.
+MAX_AIR_KERMA = 10_000  # mGy
+MAX_CTDI = 200  # mGy
+MAX_DSA_RUNS = 30  # digital subtraction runs in one case
+MAX_CT_SCANS = 50  # CT acquisitions (scans) in one case
 
 
 def text_limit(field: str, limit: int, table: str, label: str) -> models.CheckConstraint:
@@ -355,6 +371,10 @@ class Entry(TimeStampedModel):
     MAX_FLUORO_SECONDS = MAX_FLUORO_SECONDS
     MAX_DAP = MAX_DAP
     MAX_DLP = MAX_DLP
+    MAX_AIR_KERMA = MAX_AIR_KERMA
+    MAX_CTDI = MAX_CTDI
+    MAX_DSA_RUNS = MAX_DSA_RUNS
+    MAX_CT_SCANS = MAX_CT_SCANS
     EARLIEST_DATE = EARLIEST_DATE
     MAX_NOTES = MAX_NOTES
     MAX_VOLUME_ML = MAX_VOLUME_ML
@@ -399,6 +419,19 @@ class Entry(TimeStampedModel):
     dlp = models.DecimalField(
         "dose-length product (mGy·cm)", max_digits=7, decimal_places=1, null=True, blank=True
     )
+    # Radiation under fluoroscopy (with the time and DAP above) and under CT (with the
+    # DLP): optional, signed with the rest (procedures.radiation reads them).
+    air_kerma = models.DecimalField(
+        "reference air kerma (mGy)", max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    carm_operator = models.CharField(
+        "C-arm operated by", max_length=20, choices=CarmOperator.choices, blank=True
+    )
+    dsa_runs = models.PositiveSmallIntegerField("digital subtraction runs", null=True, blank=True)
+    ctdi_vol = models.DecimalField(
+        "CTDIvol (mGy)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    ct_scans = models.PositiveSmallIntegerField("CT scans", null=True, blank=True)
     # The transforaminal safety bundle (procedures.safety), for procedure types with
     # `safety_bundle` under fluoroscopy; None: not recorded. Signed with the rest.
     live_contrast = models.BooleanField("contrast under live fluoroscopy", null=True, blank=True)
@@ -501,6 +534,24 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(guidance="ct") | Q(dlp__isnull=True),
                 name="procedures_entry_dlp_only_ct",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(air_kerma__isnull=True) | Q(air_kerma__gte=0, air_kerma__lte=MAX_AIR_KERMA)
+                )
+                & (Q(dsa_runs__isnull=True) | Q(dsa_runs__lte=MAX_DSA_RUNS))
+                & (Q(ctdi_vol__isnull=True) | Q(ctdi_vol__gte=0, ctdi_vol__lte=MAX_CTDI))
+                & (Q(ct_scans__isnull=True) | Q(ct_scans__lte=MAX_CT_SCANS)),
+                name="procedures_entry_radiation_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(guidance="fluoroscopy")
+                | Q(air_kerma__isnull=True, dsa_runs__isnull=True, carm_operator=""),
+                name="procedures_entry_carm_only_fluoroscopy",
+            ),
+            models.CheckConstraint(
+                condition=Q(guidance="ct") | Q(ctdi_vol__isnull=True, ct_scans__isnull=True),
+                name="procedures_entry_ctdi_only_ct",
             ),
             models.CheckConstraint(
                 condition=Q(volume_ml__isnull=True)

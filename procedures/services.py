@@ -63,6 +63,11 @@ LATER_CONTENT_FIELDS = [
     "other_rest_mm",
     "other_stress_mm",
     "exam_id",
+    "air_kerma",
+    "carm_operator",
+    "dsa_runs",
+    "ctdi_vol",
+    "ct_scans",
 ]
 
 

@@ -67,3 +67,21 @@ def waiting_entries(trainee, supervisor, count: int, days_ago: float = 1) -> lis
             for _ in range(count)
         ]
     )
+
+
+def entry_post(supervisor, procedure: str = "lumbar-tfesi", **fields) -> dict:
+    """The entry form's POST for a valid lumbar case under fluoroscopy saved as a draft,
+    with `fields` overriding (values as the form sends them: strings)."""
+    data = {
+        "performed_on": timezone.localdate().isoformat(),
+        "procedure": ProcedureType.objects.get(slug=procedure).pk,
+        "guidance": "fluoroscopy",
+        "side": "right",
+        "levels": "L4-5",
+        "purpose": "therapeutic",
+        "role": "3",
+        "supervisor": supervisor.pk,
+        "complication": "none",
+        "action": "draft",
+    }
+    return {**data, **{k: str(v) for k, v in fields.items()}}

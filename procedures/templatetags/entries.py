@@ -24,6 +24,8 @@ def entry_facts(entry: Entry) -> str:
         facts.append(f"{entry.fluoro_time_s} s fluoro{dose}")
     if entry.dlp is not None:
         facts.append(f"DLP {entry.dlp} mGy·cm")
+    if entry.carm_operator:
+        facts.append(f"C-arm: {entry.get_carm_operator_display().lower()}")
     items = "".join(f'<li class="list-inline-item">{escape(str(f))}</li>' for f in facts)
     alarm = " text-danger fw-semibold" if entry.complication != Entry.Complication.NONE else ""
     complication = escape(entry.get_complication_display().lower())

@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from procedures.forms import EntryForm
-from procedures.models import BlockResponse, Entry, Injectate, ProcedureType
+from procedures.models import BlockResponse, Entry, Injectate
 from procedures.services import CONTENT_FIELDS, LATER_CONTENT_FIELDS, content_hash
 from procedures.signatures import verify_signature
-from tests.factories import EntryFactory
+from tests.factories import EntryFactory, entry_post
 
 from .blocks_builders import LONG, ablation, block, respond, sign
 
@@ -187,26 +186,10 @@ def test_the_entry_page_of_a_block_costs_the_same_queries_with_a_long_logbook(
 # --- the entry form: an ablation names its block -------------------------------------------------
 
 
-def entry_post(alice, bob, procedure: str, **fields):
-    data = {
-        "performed_on": timezone.localdate().isoformat(),
-        "procedure": ProcedureType.objects.get(slug=procedure).pk,
-        "guidance": "fluoroscopy",
-        "side": "right",
-        "levels": "L4-5",
-        "purpose": "therapeutic",
-        "role": "3",
-        "supervisor": bob.pk,
-        "complication": "none",
-        "action": "draft",
-    }
-    return {**data, **{k: str(v) for k, v in fields.items()}}
-
-
 def test_an_ablation_names_the_block_it_rests_on(alices, alice, bob):
     single = block(alice, bob, days_ago=20)
     response = alices.post(
-        reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=single.pk)
+        reverse("procedures:entry_create"), entry_post(bob, "lumbar-rfa", rests_on=single.pk)
     )
     assert response.status_code == 302
     assert Entry.objects.get(procedure__slug="lumbar-rfa").rests_on == single
@@ -216,7 +199,7 @@ def test_only_an_ablation_rests_on_a_block(alices, alice, bob):
     single = block(alice, bob, days_ago=20)
     response = alices.post(
         reverse("procedures:entry_create"),
-        entry_post(alice, bob, "lumbar-tfesi", rests_on=single.pk),
+        entry_post(bob, "lumbar-tfesi", rests_on=single.pk),
     )
     assert "Only an ablation rests on a diagnostic block" in response.content.decode()
 
@@ -227,12 +210,12 @@ def test_an_ablation_cannot_rest_on_a_later_block_or_another_trainees(
     later = block(alice, bob, days_ago=0)
     response = alices.post(
         reverse("procedures:entry_create"),
-        entry_post(alice, bob, "lumbar-rfa", rests_on=later.pk, performed_on="2026-11-01"),
+        entry_post(bob, "lumbar-rfa", rests_on=later.pk, performed_on="2026-11-01"),
     )
     assert "must be from before the ablation" in response.content.decode()
     theirs = block(charlie, dave, days_ago=20)
     response = alices.post(
-        reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=theirs.pk)
+        reverse("procedures:entry_create"), entry_post(bob, "lumbar-rfa", rests_on=theirs.pk)
     )
     assert "latest diagnostic blocks, from the last 180 days" in response.content.decode()
 
@@ -263,7 +246,7 @@ def test_deleting_a_block_an_ablation_rests_on_says_why_and_deletes_nothing(alic
 def test_a_draft_is_never_evidence(alices, alice, bob):
     draft = block(alice, bob, days_ago=3, status=Entry.Status.DRAFT)
     response = alices.post(
-        reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=draft.pk)
+        reverse("procedures:entry_create"), entry_post(bob, "lumbar-rfa", rests_on=draft.pk)
     )
     assert "rests_on" in response.context["form"].errors
     response = post(alices, block(alice, bob), before=8, follows=draft.pk)
@@ -282,7 +265,7 @@ def test_a_series_joins_blocks_of_the_same_levels_and_side_only(alices, alice, b
 def test_an_ablation_rests_on_a_block_of_its_own_region(alices, alice, bob):
     neck = block(alice, bob, days_ago=20, procedure="cervical-mbb", levels="C3, C4")
     response = alices.post(
-        reverse("procedures:entry_create"), entry_post(alice, bob, "lumbar-rfa", rests_on=neck.pk)
+        reverse("procedures:entry_create"), entry_post(bob, "lumbar-rfa", rests_on=neck.pk)
     )
     assert "That block is of the cervical spine" in response.content.decode()
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from procedures.models import (
     BlockResponse,
+    CarmOperator,
     Entry,
     EntryEvent,
     Injectate,
@@ -174,11 +175,18 @@ class Command(BaseCommand):
                     age_band=rng.choice(Entry.AgeBand.values[2:]),
                     sex=rng.choice([Entry.Sex.FEMALE, Entry.Sex.MALE]),
                 )
+                # Derived, not drawn: the rest of the demo stays the same draw for draw.
+                # Reference air kerma is about DAP over the field's area (some 100 cm²
+                # for a spinal view); CTDIvol about DLP over a 10 cm scanned length.
                 if guidance == Modality.FLUOROSCOPY:
                     entry.fluoro_time_s = Decimal(rng.randint(80, 900)) / 10
                     entry.dap = Decimal(rng.randint(5_000, 150_000)) / 100
+                    entry.air_kerma = (entry.dap / 100).quantize(Decimal("0.01"))
+                    entry.carm_operator = CarmOperator.RADIOGRAPHER
                 elif guidance == Modality.CT:
                     entry.dlp = Decimal(rng.randint(800, 4_000)) / 10
+                    entry.ctdi_vol = (entry.dlp / 10).quantize(Decimal("0.01"))
+                    entry.ct_scans = 3
                 rows.append((entry, drugs))
         rows.sort(key=lambda row: row[0].performed_on)
         # Oldest entries are signed off; recent ones wait for sign-off; a few are returned
