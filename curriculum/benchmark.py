@@ -333,12 +333,13 @@ def _sign_off_one(data: Dataset):
         yield contextlib.nullcontext()
 
 
-def _next_day():
-    """Each step moves the progress engine's today on by one more day."""
+def _next_day(clock_of: str = "curriculum.progress.timezone"):
+    """Each step moves today on by one more day, for the module whose clock is `clock_of`
+    (the progress engine's; the Radiation page's, whose program medians are of a day)."""
     real = timezone.localdate()
     for days in itertools.count(1):
         clock = SimpleNamespace(localdate=lambda days=days: real + timedelta(days=days))
-        yield mock.patch("curriculum.progress.timezone", clock)
+        yield mock.patch(clock_of, clock)
 
 
 def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
@@ -349,7 +350,8 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
     whose speed drifts during the run does not skew the ratios.
 
     Two more rows time the first Cohort request after a change: after one trainee's entry
-    is signed off, and after the day has moved on since the snapshots were made.
+    is signed off, and after the day has moved on since the snapshots were made; one the
+    first Radiation request of a day (the program's medians are recomputed then).
     """
     trainee, supervisor, director = Client(), Client(), Client()
     trainee.force_login(data.trainee)
@@ -360,6 +362,7 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
         ("Logbook", trainee, reverse("procedures:entry_list")),
         ("Log a procedure", trainee, reverse("procedures:entry_create")),
         ("Progress", trainee, reverse("curriculum:my_progress")),
+        ("Radiation", trainee, reverse("curriculum:my_radiation")),
         ("Sign-off queue", supervisor, reverse("procedures:signoff_queue")),
         ("My trainees", supervisor, reverse("curriculum:my_trainees")),
         ("Cohort", director, reverse("curriculum:cohort")),
@@ -390,6 +393,17 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
             cohort_url,
             repeat,
             _next_day(),
+            about,
+            baseline_samples,
+        )
+    )
+    timings.append(
+        _time_after(
+            "Radiation, first view of the day",
+            trainee,
+            reverse("curriculum:my_radiation"),
+            repeat,
+            _next_day("curriculum.radiation.timezone"),
             about,
             baseline_samples,
         )

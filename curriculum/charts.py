@@ -180,3 +180,80 @@ def stacked_bars(labels: list[str], series: list[Series], titles: list[str] | No
             )
         )
     return chart
+
+
+@dataclass
+class LineChart:
+    """A line over case numbers (a learning curve), with an optional horizontal reference
+    line (the program's median)."""
+
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    baseline: float
+    top: int
+    points: str  # "x,y x,y ...": an SVG polyline; only where there is a value
+    ticks: list[Tick] = field(default_factory=list)
+    cases: list[Column] = field(default_factory=list)  # case numbers under the axis
+    reference_y: float | None = None
+    reference: float | None = None
+    empty: bool = True
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def tick_label_x(self) -> float:
+        return self.plot_left - 4
+
+    @property
+    def case_label_y(self) -> float:
+        return self.height - 8
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        return ((self.plot_left + self.plot_right) / 2, (TOP + self.baseline) / 2)
+
+
+def line_chart(values: list, reference=None, max_labels: int = 6) -> LineChart:
+    """A line through `values` (one per case, in order; None where there is none yet) on
+    a scale from 0 that also holds `reference`; case numbers labelled at round steps."""
+    count = len(values)
+    present = [float(v) for v in values if v is not None]
+    largest = max([*present, float(reference or 0)], default=0)
+    top, step = nice_scale(int(-(-largest // 1)))
+    plot_left, plot_right = LEFT, WIDTH - RIGHT
+    baseline = HEIGHT - BOTTOM
+    unit = (baseline - TOP) / top
+    span = plot_right - plot_left
+
+    def x_of(i: int) -> float:  # case i (0-based) across the plot
+        return plot_left + (span * i / (count - 1) if count > 1 else span / 2)
+
+    points = " ".join(
+        f"{_r(x_of(i))},{_r(baseline - float(v) * unit)}"
+        for i, v in enumerate(values)
+        if v is not None
+    )
+    label_step = nice_scale(count, max_labels)[1] if count else 1
+    cases = [
+        Column(label=str(n), x=_r(x_of(n - 1)), total=n, total_y=0)
+        for n in sorted({1, *range(label_step, count + 1, label_step)})
+        if n <= count
+    ]
+    return LineChart(
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=plot_left,
+        plot_right=plot_right,
+        baseline=baseline,
+        top=top,
+        points=points,
+        ticks=[Tick(value, _r(baseline - value * unit)) for value in range(0, top + 1, step)],
+        cases=cases,
+        reference=reference,
+        reference_y=_r(baseline - float(reference) * unit) if reference is not None else None,
+        empty=not present,
+    )

@@ -259,3 +259,40 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self):
         return f"Progress of {self.enrollment} on {self.computed_on}"
+
+
+class RadiationSnapshot(models.Model):
+    """A trainee's radiation figures (curriculum.radiation), a cache and never the record:
+    `medians` maps "procedure id:band:measure" to [cases, median] over their signed-off
+    fluoroscopy cases; `months` maps "YYYY-MM" to the month's sums (all but drafts); `ct`
+    maps a procedure id to its CT-guided cases' [cases, cases with a DLP, DLP sum].
+
+    Right by construction, as ProgressSnapshot is: it records the enrollment's
+    `record_version` (bumped by a database trigger on every write of the trainee's
+    entries) and is recomputed whenever that differs."""
+
+    enrollment = models.OneToOneField(Enrollment, models.CASCADE, related_name="radiation_snapshot")
+    medians = models.JSONField()
+    months = models.JSONField()
+    ct = models.JSONField()
+    computed_on = models.DateField()
+    record_version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Radiation of {self.enrollment} on {self.computed_on}"
+
+
+class ProgramDoseReference(models.Model):
+    """The program's medians per procedure type, band and measure over all its trainees'
+    signed-off cases (curriculum.radiation), computed at most once a day: tens of
+    thousands of cases take a few hundred milliseconds, and a reference that moves slowly
+    need not follow each sign-off. Pages say the day it is of."""
+
+    program = models.OneToOneField(
+        "programs.Program", models.CASCADE, related_name="dose_reference"
+    )
+    medians = models.JSONField()
+    computed_on = models.DateField()
+
+    def __str__(self):
+        return f"Dose reference of {self.program} on {self.computed_on}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, views
+from . import exports, radiation_views, views
 
 app_name = "curriculum"
 
@@ -9,12 +9,16 @@ urlpatterns = [
     path("progress/portfolio/", exports.my_portfolio, name="my_portfolio"),
     path("progress/logbook.csv", exports.my_logbook_csv, name="my_logbook_csv"),
     path("progress/dops.csv", exports.my_dops_csv, name="my_dops_csv"),
+    path("radiation/", radiation_views.my_radiation, name="my_radiation"),
     path("trainees/", views.my_trainees, name="my_trainees"),
     path("trainees/<id:pk>/", views.trainee_progress, name="trainee_progress"),
     path("trainees/<id:pk>/portfolio/", exports.trainee_portfolio, name="trainee_portfolio"),
     path("trainees/<id:pk>/logbook.csv", exports.trainee_logbook_csv, name="trainee_logbook_csv"),
     path("trainees/<id:pk>/dops.csv", exports.trainee_dops_csv, name="trainee_dops_csv"),
     path("trainees/<id:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
+    path(
+        "trainees/<id:pk>/radiation/", radiation_views.trainee_radiation, name="trainee_radiation"
+    ),
     path("cohort/", views.cohort, name="cohort"),
     path("cohort/cohort.csv", exports.cohort_csv, name="cohort_csv"),
 ]

@@ -373,6 +373,11 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     "curriculum:trainee_logbook_csv": Rule(
         obj="enrollment", get=ALICES_ENROLLMENT, post=ALICES_ENROLLMENT
     ),
+    # Radiation (issue 12): the trainee's own, and hers for those who read her Progress.
+    "curriculum:my_radiation": OWN_PAGE,
+    "curriculum:trainee_radiation": Rule(
+        obj="enrollment", get=ALICES_ENROLLMENT, post=ALICES_ENROLLMENT
+    ),
     # Her DOPS as CSV: scoped as her portfolio is.
     "curriculum:my_dops_csv": OWN_PAGE,
     "curriculum:trainee_dops_csv": Rule(

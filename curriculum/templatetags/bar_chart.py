@@ -15,7 +15,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def bar_chart(svg, chart_id: str, title: str) -> str:
+def bar_chart(
+    svg, chart_id: str, title: str, empty_text: str = "No procedures logged in these months"
+) -> str:
     e = lambda value: escape(str(value))  # noqa: E731
     none = ": none" if svg.empty else ""
     grid = "".join(
@@ -44,7 +46,7 @@ def bar_chart(svg, chart_id: str, title: str) -> str:
         x, y = svg.middle
         empty = (
             f'<text class="bar-chart-empty" x="{x}" y="{y}" text-anchor="middle">'
-            "No procedures logged in these months</text>"
+            f"{e(empty_text)}</text>"
         )
     legend = ""
     if svg.legend:
@@ -83,4 +85,44 @@ def chart_table(chart) -> str:
     return mark_safe(  # escaped above
         f'<table class="table table-sm"><thead><tr><th scope="col">Month</th>{head}</tr>'
         f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
+@register.simple_tag
+def line_chart_svg(svg, chart_id: str, title: str, reference_label: str = "") -> str:
+    """A learning curve (curriculum.charts.line_chart) as SVG; its numbers are in a table
+    beside it."""
+    e = lambda value: escape(str(value))  # noqa: E731
+    grid = "".join(
+        f'<line x1="{svg.plot_left}" x2="{svg.plot_right}" y1="{t.y}" y2="{t.y}"/>'
+        f'<text x="{svg.tick_label_x}" y="{t.y}" text-anchor="end" '
+        f'dominant-baseline="middle">{t.value}</text>'
+        for t in svg.ticks
+    )
+    labels = "".join(
+        f'<text x="{c.x}" y="{svg.case_label_y}" text-anchor="middle">{e(c.label)}</text>'
+        for c in svg.cases
+    )
+    reference = ""
+    if svg.reference_y is not None:
+        reference = (
+            f'<line class="line-chart-reference" x1="{svg.plot_left}" x2="{svg.plot_right}" '
+            f'y1="{svg.reference_y}" y2="{svg.reference_y}"><title>{e(reference_label)}</title></line>'
+        )
+    line = f'<polyline class="line-chart-line" points="{e(svg.points)}"/>' if svg.points else ""
+    empty = ""
+    if svg.empty:
+        x, y = svg.middle
+        empty = (
+            f'<text class="bar-chart-empty" x="{x}" y="{y}" text-anchor="middle">'
+            "Not enough cases for a curve yet</text>"
+        )
+    cid = e(chart_id)
+    return mark_safe(  # every value above is escaped
+        '<figure class="bar-chart mb-1">'
+        f'<svg viewBox="{svg.view_box}" class="bar-chart-svg" role="img" '
+        f'aria-labelledby="{cid}-title" focusable="false">'
+        f'<title id="{cid}-title">{e(title)}. The numbers are in the table below.</title>'
+        f'<g class="bar-chart-grid">{grid}</g>{reference}{line}'
+        f'<g class="bar-chart-labels">{labels}</g>{empty}</svg></figure>'
     )

@@ -23,6 +23,7 @@ def test_the_benchmark_builds_signed_data_and_times_every_page(db):
     names = [t.name for t in timings]
     assert names[0] == "Baseline (About)"
     assert {"Cohort", "Cohort after one sign-off", "Cohort, first view of the day"} <= set(names)
+    assert {"Radiation", "Radiation, first view of the day"} <= set(names)
     assert all(t.median_ms > 0 and t.queries > 0 for t in timings)
     assert "Cohort after one sign-off" in format_timings(timings)
 

@@ -1,0 +1,361 @@
+"""The Radiation page of a trainee (issue 12): their dose per month, their medians per
+procedure type against the program's, their learning curve, and their CT-guided work's
+estimated patient dose. The rules and the SQL are procedures.radiation's; this module
+stores what they compute and puts it in the page's shape.
+
+Cost: the trainee's figures are stored (RadiationSnapshot, recomputed when their record
+version moves, as progress is), the program's medians once a day (ProgramDoseReference);
+a view reads both, the catalogue and one procedure's cases for the curve: a bounded
+number of queries whatever the size of the logbook or the program.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from procedures.models import Modality, ProcedureType
+from procedures.radiation import (
+    BAND_WORDS,
+    DAP,
+    FLUORO_TIME,
+    K_FACTORS,
+    K_SOURCE,
+    K_WORDS,
+    ROLLING_WINDOW,
+    SINGLE_LEVEL,
+    Comparison,
+    effective_dose,
+    fluoro_series,
+    group_medians,
+    monthly_sums,
+    rolling_median,
+)
+from programs.models import Enrollment, Program
+
+from .charts import Series, line_chart, stacked_bars
+from .models import ProgramDoseReference, RadiationSnapshot
+
+MONTHS = 12
+
+
+def _key(procedure_id: int, band: int, measure: str) -> str:
+    return f"{procedure_id}:{band}:{measure}"
+
+
+def _medians_json(medians: dict) -> dict:
+    return {_key(*k): [n, str(value)] for k, (n, value) in medians.items()}
+
+
+def _compute(trainee_id: int, regions: dict[int, str]) -> dict:
+    """A trainee's stored figures (RadiationSnapshot's fields): two queries."""
+    months: dict[str, dict] = {}
+    ct: dict[str, list] = {}
+    for row in monthly_sums(trainee_id):
+        month = months.setdefault(row.month, {"f": [0, "0", "0", "0"], "c": [0, "0", 0, "0"]})
+        if row.guidance == Modality.FLUOROSCOPY:
+            cases, time_s, dap, kerma = month["f"]
+            month["f"] = [
+                cases + row.cases,
+                str(Decimal(time_s) + row.fluoro_time_s),
+                str(Decimal(dap) + row.dap),
+                str(Decimal(kerma) + row.air_kerma),
+            ]
+        else:
+            estimated = effective_dose(row.dlp, regions.get(row.procedure_id, "")) or 0
+            cases, dlp, dlp_cases, dose = month["c"]
+            month["c"] = [
+                cases + row.cases,
+                str(Decimal(dlp) + row.dlp),
+                dlp_cases + row.dlp_cases,
+                str(Decimal(dose) + estimated),
+            ]
+            cases, dlp_cases, dlp = ct.get(str(row.procedure_id), [0, 0, "0"])
+            ct[str(row.procedure_id)] = [
+                cases + row.cases,
+                dlp_cases + row.dlp_cases,
+                str(Decimal(dlp) + row.dlp),
+            ]
+    return {
+        "medians": _medians_json(group_medians(trainee_id=trainee_id)),
+        "months": months,
+        "ct": ct,
+    }
+
+
+def radiation_snapshots(enrollments: list[Enrollment], today: date | None = None) -> dict:
+    """{enrollment pk: {"medians", "months", "ct"}}: the stored figures where they are of
+    the enrollment's current record version, recomputed (and stored) where not. One query
+    when nothing changed; for each changed trainee three more, then a DELETE and an
+    INSERT."""
+    today = today or timezone.localdate()
+    if not enrollments:
+        return {}
+    found = {}
+    for pk, medians, months, ct, stored, current, on in RadiationSnapshot.objects.filter(
+        enrollment__in=enrollments
+    ).values_list(
+        "enrollment_id",
+        "medians",
+        "months",
+        "ct",
+        "record_version",
+        "enrollment__record_version",
+        "computed_on",
+    ):
+        if stored == current and on <= today:
+            found[pk] = {"medians": medians, "months": months, "ct": ct}
+    stale = [e for e in enrollments if e.pk not in found]
+    if stale:
+        # The versions first: a write racing with the computing leaves the snapshot
+        # older than the record (recomputed next time), never newer.
+        versions = dict(
+            Enrollment.objects.filter(pk__in=[e.pk for e in stale]).values_list(
+                "pk", "record_version"
+            )
+        )
+        regions = dict(ProcedureType.objects.values_list("pk", "region"))
+        fresh = {e.pk: _compute(e.trainee_id, regions) for e in stale}
+        try:
+            with transaction.atomic():
+                RadiationSnapshot.objects.filter(enrollment__in=stale).delete()
+                RadiationSnapshot.objects.bulk_create(
+                    [
+                        RadiationSnapshot(
+                            enrollment=e,
+                            computed_on=today,
+                            record_version=versions.get(e.pk, 0),
+                            **fresh[e.pk],
+                        )
+                        for e in stale
+                    ]
+                )
+        except IntegrityError:
+            pass  # a concurrent request stored its figures first; ours are still right
+        found.update(fresh)
+    return found
+
+
+def program_reference(program: Program, today: date | None = None) -> tuple[dict, date]:
+    """(the program's medians as stored JSON, the day they are of): computed at most once
+    a day, on the first request that needs them (or `manage.py refresh_dose_reference`)."""
+    today = today or timezone.localdate()
+    stored = (
+        ProgramDoseReference.objects.filter(program=program)
+        .values_list("medians", "computed_on")
+        .first()
+    )
+    if stored is not None and stored[1] == today:
+        return stored
+    medians = _medians_json(group_medians(program_id=program.pk))
+    ProgramDoseReference.objects.update_or_create(
+        program=program, defaults={"medians": medians, "computed_on": today}
+    )
+    return medians, today
+
+
+# --- The page -------------------------------------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    label: str
+    fluoro_cases: int
+    fluoro_min: Decimal
+    dap_gycm2: Decimal
+    air_kerma: Decimal
+    ct_cases: int
+    dlp: Decimal
+    effective_msv: Decimal
+
+
+@dataclass
+class GroupRow:
+    procedure: ProcedureType
+    band: str  # "" where the type has no levels
+    fluoro: Comparison
+    dap: Comparison
+
+    @property
+    def flagged(self) -> bool:
+        return self.fluoro.flagged or self.dap.flagged
+
+
+@dataclass
+class CurveRow:
+    case: int
+    fluoro_time_s: Decimal
+    rolling: Decimal | None
+
+
+@dataclass
+class CtRow:
+    procedure: ProcedureType
+    cases: int
+    dlp_cases: int
+    dlp: Decimal
+    k: Decimal | None
+    k_words: str
+    effective_msv: Decimal | None
+
+
+@dataclass
+class RadiationPage:
+    months: list[MonthRow]
+    charts: dict
+    groups: list[GroupRow]
+    reference_on: date
+    curve_choices: list[tuple[int, str]] = field(default_factory=list)
+    curve_procedure: ProcedureType | None = None
+    curve_band: str = ""
+    curve: object = None  # charts.LineChart
+    curve_rows: list[CurveRow] = field(default_factory=list)
+    curve_reference: Decimal | None = None
+    ct: list[CtRow] = field(default_factory=list)
+    k_source: str = K_SOURCE
+
+    @property
+    def flagged(self) -> list[GroupRow]:
+        return [g for g in self.groups if g.flagged]
+
+    @property
+    def ct_effective_msv(self) -> Decimal:
+        return sum((r.effective_msv or 0 for r in self.ct), Decimal(0))
+
+
+def _last_months(today: date) -> list[date]:
+    back = today.year * 12 + today.month - 1 - (MONTHS - 1)
+    return [date((back + i) // 12, (back + i) % 12 + 1, 1) for i in range(MONTHS)]
+
+
+def _months(stored: dict, today: date) -> list[MonthRow]:
+    rows = []
+    for first in _last_months(today):
+        month = stored.get(first.strftime("%Y-%m"), {})
+        f_cases, time_s, dap, kerma = month.get("f", [0, "0", "0", "0"])
+        c_cases, dlp, _, dose = month.get("c", [0, "0", 0, "0"])
+        rows.append(
+            MonthRow(
+                label=first.strftime("%b %Y"),
+                fluoro_cases=f_cases,
+                fluoro_min=(Decimal(time_s) / 60).quantize(Decimal("0.1")),
+                dap_gycm2=(Decimal(dap) / 1000).quantize(Decimal("0.01")),
+                air_kerma=Decimal(kerma).quantize(Decimal("0.1")),
+                ct_cases=c_cases,
+                dlp=Decimal(dlp).quantize(Decimal("1")),
+                effective_msv=Decimal(dose).quantize(Decimal("0.01")),
+            )
+        )
+    return rows
+
+
+def _charts(months: list[MonthRow]) -> dict:
+    labels = [m.label[:3] for m in months]
+    titles = [m.label for m in months]
+
+    def chart(key: str, label: str, values) -> object:
+        return stacked_bars(labels, [Series(key, label, [round(v) for v in values])], titles)
+
+    return {
+        "fluoro": chart("fluoroscopy", "min fluoroscopy", [m.fluoro_min for m in months]),
+        "dap": chart("fluoroscopy", "Gy·cm² dose-area product", [m.dap_gycm2 for m in months]),
+        "dlp": chart("ct", "mGy·cm dose-length product", [m.dlp for m in months]),
+    }
+
+
+def _comparison(mine: dict, theirs: dict, key: str) -> Comparison:
+    cases, value = mine.get(key, [0, None])
+    program_cases, program_value = theirs.get(key, [0, None])
+    return Comparison(
+        cases=cases,
+        value=Decimal(value) if value is not None else None,
+        program_cases=program_cases,
+        program_value=Decimal(program_value) if program_value is not None else None,
+    )
+
+
+def _groups(mine: dict, theirs: dict, types: dict[int, ProcedureType]) -> list[GroupRow]:
+    seen = sorted({tuple(map(int, k.split(":")[:2])) for k in mine})
+    rows = []
+    for procedure_id, band in seen:
+        procedure = types.get(procedure_id)
+        if procedure is None:
+            continue
+        rows.append(
+            GroupRow(
+                procedure=procedure,
+                band=BAND_WORDS[band] if procedure.needs_levels else "",
+                fluoro=_comparison(mine, theirs, _key(procedure_id, band, FLUORO_TIME)),
+                dap=_comparison(mine, theirs, _key(procedure_id, band, DAP)),
+            )
+        )
+    rows.sort(key=lambda r: (r.procedure.name, r.band))
+    return rows
+
+
+def radiation_page(
+    enrollment: Enrollment, procedure_id: int | None = None, today: date | None = None
+) -> RadiationPage:
+    """Everything the Radiation page shows of `enrollment`'s trainee; the learning curve
+    of `procedure_id` (one of theirs with fluoroscopy times), else of their most frequent."""
+    today = today or timezone.localdate()
+    stored = radiation_snapshots([enrollment], today)[enrollment.pk]
+    reference, reference_on = program_reference(enrollment.program, today)
+    # What the page names of a type (its JSON lists, read for every row, are not needed).
+    types = ProcedureType.objects.only("name", "region", "needs_levels").in_bulk()
+    mine = stored["medians"]
+    months = _months(stored["months"], today)
+    page = RadiationPage(
+        months=months,
+        charts=_charts(months),
+        groups=_groups(mine, reference, types),
+        reference_on=reference_on,
+    )
+    # The learning curve: one procedure type's cases under fluoroscopy, one level where
+    # the type has levels (several levels take longer: another curve).
+    cases: dict[int, int] = {}
+    for key, (n, _) in mine.items():
+        pid, band, measure = key.split(":")
+        if measure == FLUORO_TIME and int(pid) in types:
+            single = not types[int(pid)].needs_levels or int(band) == SINGLE_LEVEL
+            if single:
+                cases[int(pid)] = cases.get(int(pid), 0) + n
+    page.curve_choices = sorted(
+        ((pid, types[pid].name) for pid in cases), key=lambda choice: choice[1]
+    )
+    if cases:
+        chosen = procedure_id if procedure_id in cases else max(cases, key=cases.get)
+        procedure = types[chosen]
+        values = fluoro_series(enrollment.trainee_id, chosen, single_level=procedure.needs_levels)
+        rolling = rolling_median(values)
+        page.curve_procedure = procedure
+        page.curve_band = BAND_WORDS[SINGLE_LEVEL] if procedure.needs_levels else ""
+        reference_key = _key(chosen, SINGLE_LEVEL, FLUORO_TIME)
+        if reference_key in reference:
+            page.curve_reference = Decimal(reference[reference_key][1])
+        page.curve = line_chart(rolling, page.curve_reference)
+        page.curve_rows = [
+            CurveRow(case=i + 1, fluoro_time_s=v, rolling=r)
+            for i, (v, r) in enumerate(zip(values, rolling, strict=True))
+            if (i + 1) % ROLLING_WINDOW == 0 or i + 1 == len(values)
+        ]
+    for pid, (n, dlp_cases, dlp) in stored["ct"].items():
+        procedure = types.get(int(pid))
+        if procedure is None:
+            continue
+        k = K_FACTORS.get(procedure.region)
+        page.ct.append(
+            CtRow(
+                procedure=procedure,
+                cases=n,
+                dlp_cases=dlp_cases,
+                dlp=Decimal(dlp),
+                k=k,
+                k_words=K_WORDS.get(procedure.region, ""),
+                effective_msv=effective_dose(Decimal(dlp), procedure.region),
+            )
+        )
+    page.ct.sort(key=lambda r: r.procedure.name)
+    return page
