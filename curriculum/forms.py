@@ -4,6 +4,7 @@ from django.utils import timezone
 from procedures.fields import IdModelChoiceField
 from procedures.forms import limit_length, no_identifiers
 from procedures.models import EARLIEST_DATE, Entry, Modality, ProcedureType
+from programs.models import MAX_READING_MSV, DoseReading
 
 from .models import ObservedAssessment, Requirement
 from .progress import assessment_requirements, matches, preferred_requirement
@@ -135,3 +136,123 @@ class AssessmentForm(forms.ModelForm):
             }
             for r in self.requirements
         ]
+
+
+DOSE_FIELDS = {
+    "whole_body": "Whole body, Hp(10)",
+    "lens": "Eye lens, Hp(3)",
+    "extremity": "Extremity, Hp(0.07)",
+}
+
+
+class DoseReadingForm(forms.ModelForm):
+    """One dosimeter reading (curriculum.dosimetry.record_reading saves it): a wear period
+    and the doses the dosimetry service reported for it, in mSv."""
+
+    class Meta:
+        model = DoseReading
+        fields = ["period_start", "period_end", "whole_body", "lens", "extremity"]
+        labels = {
+            "period_start": "Wear period from",
+            "period_end": "Wear period to",
+            "whole_body": "Whole body, Hp(10) (mSv)",
+            "lens": "Eye lens, Hp(3) (mSv)",
+            "extremity": "Extremity, Hp(0.07) (mSv)",
+        }
+        help_texts = {
+            "whole_body": "As the dosimetry report gives it; leave empty what was not worn.",
+        }
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **{
+                name: forms.NumberInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "step": "0.001",
+                        "min": 0,
+                        "max": MAX_READING_MSV,
+                    }
+                )
+                for name in DOSE_FIELDS
+            },
+        }
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        today = timezone.localdate().isoformat()
+        for name in ("period_start", "period_end"):
+            self.fields[name].widget.attrs.update(min=EARLIEST_DATE.isoformat(), max=today)
+            self.fields[name].error_messages["required"] = (
+                f"Enter the date the wear period {'began' if name == 'period_start' else 'ended'}."
+            )
+            self.fields[name].error_messages["invalid"] = "Enter a date, for example 2026-11-30."
+        for name, what in DOSE_FIELDS.items():
+            message = (
+                f"{what} must be a number of mSv from 0 to {MAX_READING_MSV:,}, with at most "
+                "3 decimal places."
+            )
+            for code in ("invalid", "max_digits", "max_decimal_places", "max_whole_digits"):
+                self.fields[name].error_messages[code] = message
+
+    def _dose(self, name: str):
+        value = self.cleaned_data[name]
+        if value is not None and not 0 <= value <= MAX_READING_MSV:
+            raise forms.ValidationError(self.fields[name].error_messages["invalid"])
+        return value
+
+    def clean_whole_body(self):
+        return self._dose("whole_body")
+
+    def clean_lens(self):
+        return self._dose("lens")
+
+    def clean_extremity(self):
+        return self._dose("extremity")
+
+    def _date(self, name: str):
+        value = self.cleaned_data[name]
+        if value > timezone.localdate():
+            raise forms.ValidationError("A wear period cannot end (or begin) in the future.")
+        if value < EARLIEST_DATE:
+            raise forms.ValidationError(f"Enter a date from {EARLIEST_DATE:%d %B %Y} to today.")
+        return value
+
+    def clean_period_start(self):
+        return self._date("period_start")
+
+    def clean_period_end(self):
+        return self._date("period_end")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "The wear period must end on or after the day it began.")
+        doses = [name for name in DOSE_FIELDS if data.get(name) is not None]
+        if not doses and not any(name in self.errors for name in DOSE_FIELDS):
+            raise forms.ValidationError(
+                "Enter at least one dose: whole body, eye lens or extremity."
+            )
+        if start and end and end >= start:
+            # The same dose typed twice would count twice: a period that overlaps another
+            # reading of the same quantity is refused.
+            for name in doses:
+                clash = (
+                    DoseReading.objects.filter(
+                        person=self.person,
+                        period_start__lte=end,
+                        period_end__gte=start,
+                        **{f"{name}__isnull": False},
+                    )
+                    .exclude(pk=self.instance.pk)
+                    .first()
+                )
+                if clash is not None:
+                    self.add_error(
+                        name,
+                        f"{DOSE_FIELDS[name]} is already recorded for {clash.period_start:%d %b %Y} "
+                        f"to {clash.period_end:%d %b %Y}, which this period overlaps.",
+                    )
+        return data

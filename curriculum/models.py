@@ -284,15 +284,17 @@ class RadiationSnapshot(models.Model):
 
 class ProgramDoseReference(models.Model):
     """The program's medians per procedure type, band and measure over all its trainees'
-    signed-off cases (curriculum.radiation), computed at most once a day: tens of
-    thousands of cases take a few hundred milliseconds, and a reference that moves slowly
-    need not follow each sign-off. Pages say the day it is of."""
+    signed-off cases (curriculum.radiation), recomputed once a day in the background: tens
+    of thousands of cases take a few hundred milliseconds, and a reference that moves
+    slowly need not follow each sign-off. Pages say the day it is of."""
 
     program = models.OneToOneField(
         "programs.Program", models.CASCADE, related_name="dose_reference"
     )
     medians = models.JSONField()
     computed_on = models.DateField()
+    # The day a recomputing was last queued: once a day, whoever asks first.
+    requested_on = models.DateField(null=True, blank=True)
 
     def __str__(self):
         return f"Dose reference of {self.program} on {self.computed_on}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("progress/logbook.csv", exports.my_logbook_csv, name="my_logbook_csv"),
     path("progress/dops.csv", exports.my_dops_csv, name="my_dops_csv"),
     path("radiation/", radiation_views.my_radiation, name="my_radiation"),
+    path("radiation/dosimetry/new/", radiation_views.my_dose_reading, name="my_dose_reading"),
     path("trainees/", views.my_trainees, name="my_trainees"),
     path("trainees/<id:pk>/", views.trainee_progress, name="trainee_progress"),
     path("trainees/<id:pk>/portfolio/", exports.trainee_portfolio, name="trainee_portfolio"),
@@ -18,6 +19,11 @@ urlpatterns = [
     path("trainees/<id:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
     path(
         "trainees/<id:pk>/radiation/", radiation_views.trainee_radiation, name="trainee_radiation"
+    ),
+    path(
+        "trainees/<id:pk>/radiation/dosimetry/new/",
+        radiation_views.trainee_dose_reading,
+        name="trainee_dose_reading",
     ),
     path("cohort/", views.cohort, name="cohort"),
     path("cohort/cohort.csv", exports.cohort_csv, name="cohort_csv"),

@@ -1,5 +1,7 @@
 """Django admin: every model's list (with its filters and search) and add form render."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from curriculum.dosimetry import record_reading
 from procedures.models import SignatureCheck
 from tests.factories import PASSWORD, EntryFactory
 
@@ -16,6 +19,16 @@ def admin_client_with_data(client, admin, alice, bob, diana):
     entry = EntryFactory(trainee=alice)
     SignatureCheck.objects.create(entry=entry, revision=1, found_at=timezone.now())
     Group.objects.create(name="Coordinators")
+    # A reading over an investigation level: a DoseReading and its DoseAlerts.
+    record_reading(
+        person=alice,
+        by=alice,
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate(),
+        whole_body=Decimal("2"),
+        lens=None,
+        extremity=None,
+    )
     DBTaskResult.objects.create(  # a queued email (procedures.mail)
         task_path="procedures.mail.send_email",
         args_kwargs={"args": [], "kwargs": {"subject": "Hi", "body": "", "to": "a@example.org"}},
@@ -39,10 +52,13 @@ def test_admin_changelist_search_and_add_render(admin_client_with_data, model):
     assert admin_client_with_data.get(changelist, {"q": "lumbar"}).status_code == 200
     add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
     # django-axes' logs and the task queue are read-only in the admin, entries are logged by
-    # their trainees only, and signature findings are made by the checks: no add page.
+    # their trainees only, signature findings are made by the checks, and dosimeter
+    # readings and their alerts by curriculum.dosimetry: no add page.
     read_only = opts.app_label in ("axes", "django_tasks_database") or model.__name__ in (
         "Entry",
         "SignatureCheck",
+        "DoseReading",
+        "DoseAlert",
     )
     assert admin_client_with_data.get(add).status_code == (403 if read_only else 200)
 

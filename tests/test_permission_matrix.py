@@ -23,6 +23,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -41,7 +42,7 @@ from django_tasks_db.models import DBTaskResult
 
 from curriculum.models import ObservedAssessment
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature, SignatureCheck
-from programs.models import Enrollment, Program
+from programs.models import DoseAlert, DoseReading, Enrollment, Program
 from tests.factories import PASSWORD, EntryFactory, UserFactory
 
 USERS = ["anonymous", "alice", "charlie", "bob", "dave", "diana", "other_director", "admin"]
@@ -170,6 +171,22 @@ def dops_body(world, enrollment) -> dict:
         "rating": "4",
         "comments": "Good views.",
     }
+
+
+def dose_body(world, obj=None) -> dict:
+    return {
+        "period_start": (timezone.localdate() - timedelta(days=30)).isoformat(),
+        "period_end": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "whole_body": "0.2",
+    }
+
+
+def own_dosimetry(world) -> str:
+    return reverse("curriculum:my_radiation") + "#dosimetry"
+
+
+def alices_dosimetry(world) -> str:
+    return reverse("curriculum:trainee_radiation", args=[world.enrollment.pk]) + "#dosimetry"
 
 
 def alices_progress(world) -> str:
@@ -378,6 +395,29 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
     "curriculum:trainee_radiation": Rule(
         obj="enrollment", get=ALICES_ENROLLMENT, post=ALICES_ENROLLMENT
     ),
+    # A dosimeter reading: every trainee records their own (someone not enrolled is told
+    # why); one of alice's is recorded by her or her program's director, and her supervisor,
+    # who reads her Radiation page, may not (403).
+    "curriculum:my_dose_reading": Rule(
+        data=dose_body,
+        get=signed_in(OK),
+        post=signed_in(
+            OK,
+            alice=redirect(own_dosimetry, changes=True),
+            charlie=redirect(own_dosimetry, changes=True),
+        ),
+    ),
+    "curriculum:trainee_dose_reading": Rule(
+        obj="enrollment",
+        data=dose_body,
+        get=signed_in(NOT_FOUND, alice=OK, bob=READER_MAY_NOT_ASSESS, diana=OK),
+        post=signed_in(
+            NOT_FOUND,
+            alice=redirect(own_dosimetry, changes=True),
+            bob=READER_MAY_NOT_ASSESS,
+            diana=redirect(alices_dosimetry, changes=True),
+        ),
+    ),
     # Her DOPS as CSV: scoped as her portfolio is.
     "curriculum:my_dops_csv": OWN_PAGE,
     "curriculum:trainee_dops_csv": Rule(
@@ -446,6 +486,13 @@ for _method in METHODS:
             FORBIDDEN
         )
 STAFF_ADMIN_ANSWERS["admin:django_tasks_database_dbtaskresult_change", "POST"] = FORBIDDEN
+# Dosimeter readings and their alerts are written by their one door (curriculum.dosimetry),
+# which raises the alerts and mails the directors: the admin only reads them.
+for _model in ("dosereading", "dosealert"):
+    for _method in METHODS:
+        for _page in ("add", "delete"):
+            STAFF_ADMIN_ANSWERS[f"admin:programs_{_model}_{_page}", _method] = FORBIDDEN
+    STAFF_ADMIN_ANSWERS[f"admin:programs_{_model}_change", "POST"] = FORBIDDEN
 
 
 def admin_users(url: Url) -> tuple[str, ...]:
@@ -583,6 +630,22 @@ class World:
         if model is SignatureCheck:
             entry = self.entry("submitted")
             return model.objects.create(entry=entry, revision=1, found_at=timezone.now())
+        if model is DoseReading:
+            return model.objects.create(
+                person=self.users["alice"],
+                recorded_by=self.users["alice"],
+                period_start=timezone.localdate() - timedelta(days=30),
+                period_end=timezone.localdate(),
+                whole_body="0.1",
+            )
+        if model is DoseAlert:
+            return model.objects.create(
+                person=self.users["alice"],
+                quarter=timezone.localdate().replace(day=1),
+                quantity="whole_body",
+                level=1,
+                dose="0.6",
+            )
         if model is DBTaskResult:  # a queued email (procedures.mail)
             return model.objects.create(
                 task_path="procedures.mail.send_email",
@@ -686,7 +749,7 @@ def _counted_tables() -> list[str]:
     """Tables whose row counts a refused request must leave alone: an entry's history and
     events, the many-to-many links, and every table Django admin edits (django-axes' logs
     record sign-ins, not objects)."""
-    models = [Entry.history.model, EntryEvent, ObservedAssessment]
+    models = [Entry.history.model, EntryEvent, ObservedAssessment, DoseReading]
     models += [m for m in django_admin.site._registry if m._meta.app_label != "axes"]
     tables = {m._meta.db_table for m in models}
     for model in models:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from curriculum.dosimetry import record_reading
 from procedures.models import Entry, ProcedureType
 from tests.browser.conftest import choose, fill_entry, screenshot, sign_in
 from tests.browser.test_accessibility import assert_accessible
@@ -85,6 +86,20 @@ def history(alice, bob, charlie, dave):
                 )
             )
     Entry.objects.bulk_create(rows)
+    # Monthly badge readings, the latest over investigation level I (ICRP: 0.5 mSv a
+    # quarter), and a ring.
+    for months_ago in range(6, 0, -1):
+        # The latest ends today: in this quarter, whichever month the test runs in.
+        end = today - timedelta(days=28 * (months_ago - 1))
+        record_reading(
+            person=alice,
+            by=alice,
+            period_start=end - timedelta(days=27),
+            period_end=end,
+            whole_body=Decimal("0.12") if months_ago > 1 else Decimal("0.55"),
+            lens=Decimal("0.08"),
+            extremity=Decimal("1.9") if months_ago == 1 else None,
+        )
 
 
 def test_the_radiation_page_at_both_widths(
@@ -119,6 +134,9 @@ def test_the_radiation_page_at_both_widths(
         assert curve.get_by_role("row").count() >= 6
         ct = tab.get_by_role("table").filter(has_text="Estimated patient effective dose = k")
         assert "22.80" in ct.inner_text()  # 4 × 380 mGy·cm × 0.015
+        assert "crossed an investigation level" in tab.locator("#dose-banner").inner_text()
+        dosimetry = tab.get_by_role("table").filter(has_text="against the investigation levels")
+        assert "Level I" in dosimetry.inner_text()
         screenshot(tab, f"radiation-{width}")
         assert_accessible(tab)
         context.close()

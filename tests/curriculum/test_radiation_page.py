@@ -115,20 +115,26 @@ def test_stored_figures_follow_the_record(alice, bob):
     assert radiation_page(enrollment_of(alice)).groups[0].fluoro.cases == 6
 
 
-def test_the_programs_medians_are_computed_once_a_day(
-    alice, bob, program, django_assert_num_queries
+def test_the_programs_medians_are_recomputed_in_the_background_once_a_day(
+    alice, bob, program, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     signed(alice, bob, 40, count=5)
     today = timezone.localdate()
-    medians, on = program_reference(program, today)
+    medians, on = program_reference(program, today)  # the first time: in the request
     assert on == today and medians
     signed(alice, bob, 400, count=20)
-    with django_assert_num_queries(1):  # read, not recomputed
+    with django_assert_num_queries(1):  # the same day: read, not recomputed
         assert program_reference(program, today) == (medians, today)
     tomorrow = today + timedelta(days=1)
-    later, on = program_reference(program, tomorrow)
-    assert on == tomorrow and later != medians
-    assert ProgramDoseReference.objects.get(program=program).computed_on == tomorrow
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        # The next day: yesterday's are shown, and their recomputing is queued once.
+        assert program_reference(program, tomorrow) == (medians, today)
+        assert program_reference(program, tomorrow) == (medians, today)
+    assert len(queued) == 1
+    queued[0]()  # the worker runs the task (the immediate backend here)
+    later, on = program_reference(program, timezone.localdate())
+    assert later != medians
+    assert ProgramDoseReference.objects.get(program=program).computed_on == timezone.localdate()
 
 
 def test_a_supervisor_and_the_director_read_it_others_do_not(client, alice, bob, dave, diana):
@@ -212,3 +218,15 @@ def test_the_logbook_csv_carries_each_cases_radiation(client, alice, bob):
         "2.50",
         "Supervisor",
     )
+
+
+def test_the_nightly_command_computes_todays_program_medians(alice, bob, program):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    signed(alice, bob, 40, count=5)
+    out = StringIO()
+    call_command("refresh_dose_reference", stdout=out)
+    assert ProgramDoseReference.objects.get(program=program).computed_on == timezone.localdate()
+    assert f"{program.slug}: 2 medians" in out.getvalue()

@@ -456,6 +456,10 @@ def test_the_program_admin_shows_and_bounds_the_window(client, rf, admin, progra
         "name": program.name,
         "description": "",
         "block_threshold": program.block_threshold,
+        # The program's dose limits (issue 12): its preset and investigation levels.
+        "dose_preset": program.dose_preset,
+        "investigation_level_1_pct": program.investigation_level_1_pct,
+        "investigation_level_2_pct": program.investigation_level_2_pct,
     }
 
     for typed in ("721", "-1", "ten"):

@@ -1,0 +1,82 @@
+"""Cohort's radiation column (issue 12, point 4): each trainee's median fluoroscopy time
+against the program's, their flags, and their dosimetry status."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from curriculum.dosimetry import record_reading
+from curriculum.radiation import cohort_radiation
+from programs.models import Enrollment
+from tests.curriculum.test_radiation_page import signed
+
+
+def enrollments(*users):
+    return list(Enrollment.objects.filter(trainee__in=users).select_related("trainee", "program"))
+
+
+def test_each_trainee_against_the_program(alice, bob, charlie, dave, program):
+    signed(charlie, dave, 20, count=15)
+    signed(alice, bob, 50, count=5)  # the program's median: 20 s; alice's 50: 2.5×
+    found = cohort_radiation(enrollments(alice, charlie), program)
+    by_trainee = {e.trainee_id: found[e.pk] for e in enrollments(alice, charlie)}
+    assert by_trainee[alice.pk].ratio == Decimal("2.5")
+    assert by_trainee[alice.pk].flagged == 1  # time and DAP of one type and band: one flag
+    assert by_trainee[charlie.pk].ratio == Decimal("1.0")
+    assert by_trainee[charlie.pk].flagged == 0
+
+
+def test_too_few_cases_give_no_ratio(alice, bob, charlie, dave, program):
+    signed(charlie, dave, 20, count=15)
+    signed(alice, bob, 50, count=4)
+    found = cohort_radiation(enrollments(alice), program)
+    only = next(iter(found.values()))
+    assert only.ratio is None and only.flagged == 0
+
+
+def test_the_dosimetry_status(alice, bob, charlie, dave, program):
+    today = timezone.localdate()
+    record_reading(
+        person=alice,
+        by=alice,
+        period_start=today,
+        period_end=today,
+        whole_body=Decimal("2"),
+        lens=None,
+        extremity=None,
+    )
+    record_reading(
+        person=charlie,
+        by=charlie,
+        period_start=today - timedelta(days=400),
+        period_end=today - timedelta(days=390),
+        whole_body=Decimal("0.1"),
+        lens=None,
+        extremity=None,
+    )
+    found = cohort_radiation(enrollments(alice, charlie), program)
+    words = {e.trainee_id: found[e.pk].dose_words for e in enrollments(alice, charlie)}
+    assert words == {alice.pk: "Investigation level II", charlie.pk: "No recent reading"}
+
+
+def test_the_same_queries_for_two_and_for_twenty_trainees(
+    alice, bob, charlie, dave, program, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    signed(alice, bob, 30, count=6)
+    few = enrollments(alice, charlie)
+    cohort_radiation(few, program)  # stores the figures
+    with django_assert_num_queries(4):
+        cohort_radiation(few, program)
+    many = []
+    for i in range(18):
+        user = UserFactory(username=f"t{i}")
+        Enrollment.objects.create(trainee=user, program=program, start_date=timezone.localdate())
+        signed(user, bob, 30 + i, count=6)
+        many.append(user)
+    everyone = enrollments(alice, charlie, *many)
+    cohort_radiation(everyone, program)
+    with django_assert_num_queries(4):
+        cohort_radiation(everyone, program)
