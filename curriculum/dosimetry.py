@@ -52,21 +52,27 @@ class Dosimetry:
 
 def dosimetry_of(enrollment: Enrollment, today: date | None = None) -> Dosimetry:
     """The Radiation page's dosimetry section for the enrollment's trainee, under their
-    program's limits. Three queries."""
+    program's limits: the last five years' readings (the totals; the latest LISTED are
+    listed) and the recent alerts. Two queries."""
     today = today or timezone.localdate()
     person = enrollment.trainee_id
-    readings = _readings(person, today)
-    listed = list(
-        DoseReading.objects.filter(person_id=person).select_related("recorded_by")[: LISTED + 1]
+    rows = list(
+        DoseReading.objects.filter(person_id=person, period_end__gt=years_ago(today, 5))
+        .select_related("recorded_by")
+        .order_by("-period_end", "-id")
     )
     alerts = list(
         DoseAlert.objects.filter(person_id=person, quarter__gte=since_last_quarter(today))
     )
     return Dosimetry(
-        status=dose_status(readings, limits_of(enrollment.program), today),
-        readings=listed[:LISTED],
+        status=dose_status(
+            [Reading(period_end=r.period_end, doses=r.doses) for r in rows],
+            limits_of(enrollment.program),
+            today,
+        ),
+        readings=rows[:LISTED],
         alerts=alerts,
-        more=len(listed) > LISTED,
+        more=len(rows) > LISTED,
     )
 
 

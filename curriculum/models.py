@@ -265,7 +265,8 @@ class RadiationSnapshot(models.Model):
     """A trainee's radiation figures (curriculum.radiation), a cache and never the record:
     `medians` maps "procedure id:band:measure" to [cases, median] over their signed-off
     fluoroscopy cases; `months` maps "YYYY-MM" to the month's sums (all but drafts); `ct`
-    maps a procedure id to its CT-guided cases' [cases, cases with a DLP, DLP sum].
+    maps a procedure id to its CT-guided cases' [cases, cases with a DLP, DLP sum];
+    `curves` each procedure's fluoroscopy times in case order.
 
     Right by construction, as ProgressSnapshot is: it records the enrollment's
     `record_version` (bumped by a database trigger on every write of the trainee's
@@ -275,6 +276,9 @@ class RadiationSnapshot(models.Model):
     medians = models.JSONField()
     months = models.JSONField()
     ct = models.JSONField()
+    # procedure id → the fluoroscopy times of its signed-off cases in order (one-level
+    # cases of the types logged at levels): the learning curves.
+    curves = models.JSONField(default=dict)
     computed_on = models.DateField()
     record_version = models.BigIntegerField(default=0)
 

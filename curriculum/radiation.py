@@ -12,6 +12,7 @@ number of queries whatever the size of the logbook or the program.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -83,10 +84,16 @@ def _compute(trainee_id: int, regions: dict[int, str]) -> dict:
                 dlp_cases + row.dlp_cases,
                 str(Decimal(dlp) + row.dlp),
             ]
+    # The learning curves, one per procedure type: a few hundred numbers, read with the
+    # rest instead of by a query of their own on every view.
+    curves = {
+        str(pid): [str(v) for v in values] for pid, values in fluoro_series(trainee_id).items()
+    }
     return {
         "medians": _medians_json(group_medians(trainee_id=trainee_id)),
         "months": months,
         "ct": ct,
+        "curves": curves,
     }
 
 
@@ -99,19 +106,20 @@ def radiation_snapshots(enrollments: list[Enrollment], today: date | None = None
     if not enrollments:
         return {}
     found = {}
-    for pk, medians, months, ct, stored, current, on in RadiationSnapshot.objects.filter(
+    for pk, medians, months, ct, curves, stored, current, on in RadiationSnapshot.objects.filter(
         enrollment__in=enrollments
     ).values_list(
         "enrollment_id",
         "medians",
         "months",
         "ct",
+        "curves",
         "record_version",
         "enrollment__record_version",
         "computed_on",
     ):
         if stored == current and on <= today:
-            found[pk] = {"medians": medians, "months": months, "ct": ct}
+            found[pk] = {"medians": medians, "months": months, "ct": ct, "curves": curves}
     stale = [e for e in enrollments if e.pk not in found]
     if stale:
         # The versions first: a write racing with the computing leaves the snapshot
@@ -189,6 +197,25 @@ def program_reference(program: Program, today: date | None = None) -> tuple[dict
 # --- The page -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TypeFacts:
+    """What the page shows of a procedure type (model instances, with their JSON lists
+    decoded, cost the page a millisecond)."""
+
+    pk: int
+    name: str
+    slug: str
+    region: str
+    needs_levels: bool
+
+
+def _type_facts() -> dict[int, TypeFacts]:
+    return {
+        row[0]: TypeFacts(*row)
+        for row in ProcedureType.objects.values_list("pk", "name", "slug", "region", "needs_levels")
+    }
+
+
 @dataclass
 class MonthRow:
     label: str
@@ -203,14 +230,14 @@ class MonthRow:
 
 @dataclass
 class GroupRow:
-    procedure: ProcedureType
+    procedure: TypeFacts
     band: str  # "" where the type has no levels
     fluoro: Comparison
     dap: Comparison
+    flagged: bool = field(init=False)
 
-    @property
-    def flagged(self) -> bool:
-        return self.fluoro.flagged or self.dap.flagged
+    def __post_init__(self):
+        self.flagged = self.fluoro.flagged or self.dap.flagged
 
 
 @dataclass
@@ -222,7 +249,7 @@ class CurveRow:
 
 @dataclass
 class CtRow:
-    procedure: ProcedureType
+    procedure: TypeFacts
     cases: int
     dlp_cases: int
     dlp: Decimal
@@ -238,7 +265,7 @@ class RadiationPage:
     groups: list[GroupRow]
     reference_on: date
     curve_choices: list[tuple[int, str]] = field(default_factory=list)
-    curve_procedure: ProcedureType | None = None
+    curve_procedure: TypeFacts | None = None
     curve_band: str = ""
     curve: object = None  # charts.LineChart
     curve_rows: list[CurveRow] = field(default_factory=list)
@@ -246,7 +273,7 @@ class RadiationPage:
     ct: list[CtRow] = field(default_factory=list)
     k_source: str = K_SOURCE
 
-    @property
+    @cached_property
     def flagged(self) -> list[GroupRow]:
         return [g for g in self.groups if g.flagged]
 
@@ -306,7 +333,7 @@ def _comparison(mine: dict, theirs: dict, key: str) -> Comparison:
     )
 
 
-def _groups(mine: dict, theirs: dict, types: dict[int, ProcedureType]) -> list[GroupRow]:
+def _groups(mine: dict, theirs: dict, types: dict[int, TypeFacts]) -> list[GroupRow]:
     seen = sorted({tuple(map(int, k.split(":")[:2])) for k in mine})
     rows = []
     for procedure_id, band in seen:
@@ -333,8 +360,7 @@ def radiation_page(
     today = today or timezone.localdate()
     stored = radiation_snapshots([enrollment], today)[enrollment.pk]
     reference, reference_on = program_reference(enrollment.program, today)
-    # What the page names of a type (its JSON lists, read for every row, are not needed).
-    types = ProcedureType.objects.only("name", "region", "needs_levels").in_bulk()
+    types = _type_facts()
     mine = stored["medians"]
     months = _months(stored["months"], today)
     page = RadiationPage(
@@ -345,20 +371,15 @@ def radiation_page(
     )
     # The learning curve: one procedure type's cases under fluoroscopy, one level where
     # the type has levels (several levels take longer: another curve).
-    cases: dict[int, int] = {}
-    for key, (n, _) in mine.items():
-        pid, band, measure = key.split(":")
-        if measure == FLUORO_TIME and int(pid) in types:
-            single = not types[int(pid)].needs_levels or int(band) == SINGLE_LEVEL
-            if single:
-                cases[int(pid)] = cases.get(int(pid), 0) + n
+    curves = {int(pid): values for pid, values in stored.get("curves", {}).items()}
+    cases = {pid: len(values) for pid, values in curves.items() if pid in types}
     page.curve_choices = sorted(
         ((pid, types[pid].name) for pid in cases), key=lambda choice: choice[1]
     )
     if cases:
         chosen = procedure_id if procedure_id in cases else max(cases, key=cases.get)
         procedure = types[chosen]
-        values = fluoro_series(enrollment.trainee_id, chosen, single_level=procedure.needs_levels)
+        values = [Decimal(v) for v in curves[chosen]]
         rolling = rolling_median(values)
         page.curve_procedure = procedure
         page.curve_band = BAND_WORDS[SINGLE_LEVEL] if procedure.needs_levels else ""

@@ -225,18 +225,22 @@ def monthly_sums(trainee_id: int) -> list[MonthSums]:
     ]
 
 
-def fluoro_series(trainee_id: int, procedure_id: int, *, single_level: bool) -> list[Decimal]:
-    """The trainee's signed-off fluoroscopy times of one procedure type (of its one-level
-    cases if `single_level`), in the order the cases were performed: their case numbers.
-    One query, in SQL: the ORM's decimal conversion of a few hundred rows cost the page
-    more than the query (1.5 ms, measured)."""
-    levels = " AND levels NOT LIKE %s" if single_level else ""
+def fluoro_series(trainee_id: int) -> dict[int, list[Decimal]]:
+    """{procedure id: fluoroscopy times} of the trainee's signed-off cases in the order they
+    were performed (their case numbers), of the one-level cases of the types logged at
+    levels (several levels take longer: another curve). One query, in SQL: the ORM's
+    decimal conversion of the rows cost more than the query."""
     query = (
-        f"SELECT fluoro_time_s FROM {Entry._meta.db_table}"
-        " WHERE trainee_id = %s AND procedure_id = %s AND status = %s AND guidance = %s"
-        f" AND fluoro_time_s IS NOT NULL{levels} ORDER BY performed_on, id"
+        f"SELECT e.procedure_id, e.fluoro_time_s FROM {Entry._meta.db_table} e"
+        f" INNER JOIN {ProcedureType._meta.db_table} p ON p.id = e.procedure_id"
+        " WHERE e.trainee_id = %s AND e.status = %s AND e.guidance = %s"
+        " AND e.fluoro_time_s IS NOT NULL AND (NOT p.needs_levels OR e.levels NOT LIKE %s)"
+        " ORDER BY e.performed_on, e.id"
     )
-    params = [trainee_id, procedure_id, Entry.Status.SIGNED_OFF, Modality.FLUOROSCOPY]
+    params = [trainee_id, Entry.Status.SIGNED_OFF, Modality.FLUOROSCOPY, "%,%"]
+    series: dict[int, list[Decimal]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(query, params + (["%,%"] if single_level else []))
-        return [_decimal(value, "0.1") for (value,) in cursor.fetchall()]
+        cursor.execute(query, params)
+        for procedure_id, value in cursor.fetchall():
+            series.setdefault(procedure_id, []).append(_decimal(value, "0.1"))
+    return series

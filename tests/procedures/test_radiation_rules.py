@@ -172,11 +172,13 @@ def test_monthly_sums_leave_out_drafts_and_sum_per_month(alice, bob):
     assert (ct.cases, ct.dlp, ct.dlp_cases) == (1, D("400.0"), 1)
 
 
-def test_the_series_is_in_case_order_and_one_level_when_asked(alice, bob):
-    tfesi = ProcedureType.objects.get(slug="lumbar-tfesi").pk
+def test_the_series_is_in_case_order_one_level_where_the_type_has_levels(alice, bob):
+    tfesi = ProcedureType.objects.get(slug="lumbar-tfesi")
+    si = ProcedureType.objects.get(slug="si-joint")  # no levels: every case
     today = timezone.localdate()
     _case(alice, bob, 90, performed_on=today - timedelta(days=3))
     _case(alice, bob, 70, performed_on=today - timedelta(days=1))
     _case(alice, bob, 80, performed_on=today - timedelta(days=2), levels="L4–L5, L5–S1")
-    assert fluoro_series(alice.pk, tfesi, single_level=False) == [D("90"), D("80"), D("70")]
-    assert fluoro_series(alice.pk, tfesi, single_level=True) == [D("90"), D("70")]
+    _case(alice, bob, 60, performed_on=today - timedelta(days=4), status=Entry.Status.SUBMITTED)
+    _case(alice, bob, 50, procedure=si, levels="", performed_on=today)
+    assert fluoro_series(alice.pk) == {tfesi.pk: [D("90"), D("70")], si.pk: [D("50")]}
