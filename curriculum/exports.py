@@ -24,6 +24,7 @@ from programs.models import Enrollment
 from .dops import with_counts_for
 from .models import ObservedAssessment
 from .progress import program_stages, progress_for
+from .radiation import cohort_radiation
 from .sorting import CohortSort
 from .views import cohort_in_order, cohort_scope
 
@@ -385,9 +386,13 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             "Current stage",
             "Overall (%)",
             "Ablation flags",
+            "Fluoroscopy time against the program (×)",
+            "Procedures over twice the program's dose",
+            "Dosimetry",
         ]
     )
     flagged = flagged_ablation_counts([e.trainee_id for e in enrollments])
+    radiation = cohort_radiation(enrollments, scope.program)
     for enrollment in enrollments:
         p = progress[enrollment.pk]
         current = p.current_stage
@@ -399,6 +404,9 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             f"Stage {current.stage.order}: {current.stage.name}" if current else "Complete",
             p.percent,
             flagged.get(enrollment.trainee_id, 0),
+            radiation[enrollment.pk].ratio or "",
+            radiation[enrollment.pk].flagged,
+            radiation[enrollment.pk].dose_words,
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

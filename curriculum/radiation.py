@@ -37,6 +37,7 @@ from procedures.radiation import (
     median,
     monthly_sums,
     rolling_median,
+    trainee_medians,
 )
 from programs.dosimetry import since_last_quarter
 from programs.models import DoseAlert, DoseReading, Enrollment, Program
@@ -55,11 +56,19 @@ def _medians_json(medians: dict) -> dict:
     return {_key(*k): [n, str(value)] for k, (n, value) in medians.items()}
 
 
-def _compute(trainee_id: int, regions: dict[int, str]) -> dict:
-    """A trainee's stored figures (RadiationSnapshot's fields): two queries."""
+def _compute(trainee_ids: list[int], regions: dict[int, str]) -> dict[int, dict]:
+    """{trainee id: their stored figures (RadiationSnapshot's fields)}: three queries for
+    them all."""
+    sums = monthly_sums(trainee_ids)
+    medians = trainee_medians(trainee_ids)
+    series = fluoro_series(trainee_ids)
+    return {pk: _figures(sums[pk], medians[pk], series[pk], regions) for pk in set(trainee_ids)}
+
+
+def _figures(sums: list, medians: dict, series: dict, regions: dict[int, str]) -> dict:
     months: dict[str, dict] = {}
     ct: dict[str, list] = {}
-    for row in monthly_sums(trainee_id):
+    for row in sums:
         month = months.setdefault(row.month, {"f": [0, "0", "0", "0"], "c": [0, "0", 0, "0"]})
         if row.guidance == Modality.FLUOROSCOPY:
             cases, time_s, dap, kerma = month["f"]
@@ -86,11 +95,9 @@ def _compute(trainee_id: int, regions: dict[int, str]) -> dict:
             ]
     # The learning curves, one per procedure type: a few hundred numbers, read with the
     # rest instead of by a query of their own on every view.
-    curves = {
-        str(pid): [str(v) for v in values] for pid, values in fluoro_series(trainee_id).items()
-    }
+    curves = {str(pid): [str(v) for v in values] for pid, values in series.items()}
     return {
-        "medians": _medians_json(group_medians(trainee_id=trainee_id)),
+        "medians": _medians_json(medians),
         "months": months,
         "ct": ct,
         "curves": curves,
@@ -98,10 +105,10 @@ def _compute(trainee_id: int, regions: dict[int, str]) -> dict:
 
 
 def radiation_snapshots(enrollments: list[Enrollment], today: date | None = None) -> dict:
-    """{enrollment pk: {"medians", "months", "ct"}}: the stored figures where they are of
-    the enrollment's current record version, recomputed (and stored) where not. One query
-    when nothing changed; for each changed trainee three more, then a DELETE and an
-    INSERT."""
+    """{enrollment pk: {"medians", "months", "ct", "curves"}}: the stored figures where they
+    are of the enrollment's current record version, recomputed (and stored) where not. One
+    query when nothing changed; when some changed, however many, six more: their versions,
+    the catalogue's regions, three for their figures, then a DELETE and an INSERT."""
     today = today or timezone.localdate()
     if not enrollments:
         return {}
@@ -130,7 +137,8 @@ def radiation_snapshots(enrollments: list[Enrollment], today: date | None = None
             )
         )
         regions = dict(ProcedureType.objects.values_list("pk", "region"))
-        fresh = {e.pk: _compute(e.trainee_id, regions) for e in stale}
+        figures = _compute([e.trainee_id for e in stale], regions)
+        fresh = {e.pk: figures[e.trainee_id] for e in stale}
         try:
             with transaction.atomic():
                 RadiationSnapshot.objects.filter(enrollment__in=stale).delete()

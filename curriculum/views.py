@@ -31,6 +31,7 @@ from .dops import with_counts_for
 from .forms import AssessmentForm
 from .models import ObservedAssessment
 from .progress import preferred_requirement, program_stages, progress_for
+from .radiation import cohort_radiation
 from .sorting import CohortSort
 
 CHART_MONTHS = 12
@@ -337,9 +338,15 @@ def cohort(request: HttpRequest) -> HttpResponse:
     shown = [e.trainee_id for e in enrollments]
     flagged = flagged_ablation_counts(shown)
     bundles = bundle_compliance(shown)
+    radiation = cohort_radiation(enrollments, program)
     rows = [
         _cohort_row(
-            e, progress[e.pk], progress_url, flagged.get(e.trainee_id, 0), bundles.get(e.trainee_id)
+            e,
+            progress[e.pk],
+            progress_url,
+            flagged.get(e.trainee_id, 0),
+            bundles.get(e.trainee_id),
+            radiation.get(e.pk),
         )
         for e in enrollments
     ]
@@ -384,8 +391,34 @@ def _bundle_cell(bundle) -> str:
     )
 
 
+def _radiation_cell(radiation) -> str:
+    """Cohort's radiation cell (curriculum.radiation.cohort_radiation): the trainee's
+    median fluoroscopy time against the program's, their flags, their dosimetry."""
+    if radiation is None:
+        return '<td class="text-center text-body-secondary">—</td>'
+    ratio = f"{radiation.ratio}×" if radiation.ratio is not None else "—"
+    flags = (
+        f'<span class="text-warning-emphasis fw-semibold"> · {radiation.flagged} over 2×</span>'
+        if radiation.flagged
+        else ""
+    )
+    level = radiation.dose_level
+    badge = (
+        "text-bg-danger" if level == 3 else "text-bg-warning" if level else "text-bg-light border"
+    )
+    return (
+        f'<td class="text-center">{ratio}{flags}<br>'
+        f'<span class="badge {badge}">{escape(radiation.dose_words)}</span></td>'
+    )
+
+
 def _cohort_row(
-    enrollment: Enrollment, progress, progress_url: str, flagged: int = 0, bundle=None
+    enrollment: Enrollment,
+    progress,
+    progress_url: str,
+    flagged: int = 0,
+    bundle=None,
+    radiation=None,
 ) -> dict:
     """One trainee's cells, computed here, and the table row as HTML: the matrix has
     trainees × stages of them, and the template language spent a third of the page's time
@@ -409,6 +442,7 @@ def _cohort_row(
             f'<td class="text-center{" text-warning-emphasis fw-semibold" if flagged else " text-body-secondary"}">'
             f"{flagged}</td>",
             _bundle_cell(bundle),
+            _radiation_cell(radiation),
             *(
                 f'<td class="text-center {state}">{text}'
                 + (f'<span class="visually-hidden">{hidden}</span>' if hidden else "")

@@ -128,42 +128,67 @@ FLUORO_TIME, DAP = "f", "d"
 MEASURES = {FLUORO_TIME: "fluoro_time_s", DAP: "dap"}
 
 
-def group_medians(*, trainee_id: int | None = None, program_id: int | None = None) -> dict:
-    """{(procedure id, band, measure): (cases, median)} over the signed-off fluoroscopy
-    cases of one trainee, or of every trainee ever enrolled in a program; one query.
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _medians(who: str, who_params: list, key: str) -> list:
+    """(key, procedure id, band, measure, cases, median) over the signed-off fluoroscopy
+    cases `who` selects, grouped by `key` (a column, or a constant) as well.
 
     In SQL with window functions (SQLite 3.25+, PostgreSQL): each group's middle one or two
     values come back, not every case (a program holds tens of thousands)."""
     entry = Entry._meta.db_table
-    if trainee_id is not None:
-        who, who_params = "trainee_id = %s", [trainee_id]
-    else:
-        who = f"trainee_id IN (SELECT trainee_id FROM {Enrollment._meta.db_table} WHERE program_id = %s)"
-        who_params = [program_id]
     parts, params = [], []
     for measure, column in MEASURES.items():
         parts.append(
-            f"SELECT procedure_id, CASE WHEN levels LIKE %s THEN {MULTI_LEVEL} ELSE {SINGLE_LEVEL} END"
-            f" AS band, %s AS m, {column} AS v FROM {entry}"
+            f"SELECT {key} AS g, procedure_id, CASE WHEN levels LIKE %s THEN {MULTI_LEVEL}"
+            f" ELSE {SINGLE_LEVEL} END AS band, %s AS m, {column} AS v FROM {entry}"
             f" WHERE {who} AND status = %s AND guidance = %s AND {column} IS NOT NULL"
         )
         params += ["%,%", measure, *who_params, Entry.Status.SIGNED_OFF, Modality.FLUOROSCOPY]
     query = (
         f"WITH c AS ({' UNION ALL '.join(parts)}),"
-        " r AS (SELECT procedure_id, band, m, v,"
-        " ROW_NUMBER() OVER (PARTITION BY procedure_id, band, m ORDER BY v) AS i,"
-        " COUNT(*) OVER (PARTITION BY procedure_id, band, m) AS n FROM c)"
-        " SELECT procedure_id, band, m, n, AVG(v) FROM r"
-        " WHERE i IN ((n + 1) / 2, (n + 2) / 2) GROUP BY procedure_id, band, m, n"
+        " r AS (SELECT g, procedure_id, band, m, v,"
+        " ROW_NUMBER() OVER (PARTITION BY g, procedure_id, band, m ORDER BY v) AS i,"
+        " COUNT(*) OVER (PARTITION BY g, procedure_id, band, m) AS n FROM c)"
+        " SELECT g, procedure_id, band, m, n, AVG(v) FROM r"
+        " WHERE i IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g, procedure_id, band, m, n"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
-    # To the places each measure is typed in: seconds to a tenth, DAP to a hundredth.
-    places = {FLUORO_TIME: Decimal("0.1"), DAP: Decimal("0.01")}
+        return cursor.fetchall()
+
+
+# To the places each measure is typed in: seconds to a tenth, DAP to a hundredth.
+PLACES = {FLUORO_TIME: Decimal("0.1"), DAP: Decimal("0.01")}
+
+
+def trainee_medians(trainee_ids) -> dict[int, dict]:
+    """{trainee id: {(procedure id, band, measure): (cases, median)}} over each trainee's
+    signed-off fluoroscopy cases; one query for them all."""
+    trainee_ids = sorted(set(trainee_ids))
+    found: dict[int, dict] = {pk: {} for pk in trainee_ids}
+    if not trainee_ids:
+        return found
+    for g, pid, band, measure, n, value in _medians(
+        f"trainee_id IN ({_in(trainee_ids)})", trainee_ids, "trainee_id"
+    ):
+        found[g][pid, band, measure] = (n, Decimal(str(value)).quantize(PLACES[measure]))
+    return found
+
+
+def group_medians(*, trainee_id: int | None = None, program_id: int | None = None) -> dict:
+    """{(procedure id, band, measure): (cases, median)} over the signed-off fluoroscopy
+    cases of one trainee, or of every trainee ever enrolled in a program; one query."""
+    if trainee_id is not None:
+        return trainee_medians([trainee_id])[trainee_id]
+    who = (
+        f"trainee_id IN (SELECT trainee_id FROM {Enrollment._meta.db_table} WHERE program_id = %s)"
+    )
     return {
-        (procedure_id, band, measure): (n, Decimal(str(value)).quantize(places[measure]))
-        for procedure_id, band, measure, n, value in rows
+        (pid, band, measure): (n, Decimal(str(value)).quantize(PLACES[measure]))
+        for _, pid, band, measure, n, value in _medians(who, [program_id], "0")
     }
 
 
@@ -193,54 +218,64 @@ class MonthSums:
     dlp_cases: int
 
 
-def monthly_sums(trainee_id: int) -> list[MonthSums]:
-    """The trainee's fluoroscopy and CT cases (all but drafts: the dose was given whether
-    or not the entry is signed yet) summed per month, guidance and procedure type; one
-    query."""
+def monthly_sums(trainee_ids) -> dict[int, list[MonthSums]]:
+    """{trainee id: their fluoroscopy and CT cases (all but drafts: the dose was given
+    whether or not the entry is signed yet) summed per month, guidance and procedure
+    type}; one query for them all."""
+    trainee_ids = sorted(set(trainee_ids))
+    found: dict[int, list[MonthSums]] = {pk: [] for pk in trainee_ids}
+    if not trainee_ids:
+        return found
     entry = Entry._meta.db_table
     month = _month("performed_on")
     query = (
-        f"SELECT {month}, guidance, procedure_id, COUNT(*), SUM(fluoro_time_s), SUM(dap),"
-        " SUM(air_kerma), SUM(dlp), COUNT(dlp)"
-        f" FROM {entry} WHERE trainee_id = %s AND status <> %s AND guidance IN (%s, %s)"
-        f" GROUP BY {month}, guidance, procedure_id"
+        f"SELECT trainee_id, {month}, guidance, procedure_id, COUNT(*), SUM(fluoro_time_s),"
+        " SUM(dap), SUM(air_kerma), SUM(dlp), COUNT(dlp)"
+        f" FROM {entry} WHERE trainee_id IN ({_in(trainee_ids)}) AND status <> %s"
+        f" AND guidance IN (%s, %s) GROUP BY trainee_id, {month}, guidance, procedure_id"
     )
-    params = [trainee_id, Entry.Status.DRAFT, Modality.FLUOROSCOPY, Modality.CT]
+    params = [*trainee_ids, Entry.Status.DRAFT, Modality.FLUOROSCOPY, Modality.CT]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    return [
-        MonthSums(
-            month=m,
-            guidance=guidance,
-            procedure_id=procedure_id,
-            cases=cases,
-            fluoro_time_s=_decimal(fluoro, "0.1"),
-            dap=_decimal(dap),
-            air_kerma=_decimal(kerma),
-            dlp=_decimal(dlp, "0.1"),
-            dlp_cases=dlp_cases,
-        )
-        for m, guidance, procedure_id, cases, fluoro, dap, kerma, dlp, dlp_cases in rows
-    ]
+    for trainee_id, *row in rows:
+        found[trainee_id].append(_month_sums(*row))
+    return found
 
 
-def fluoro_series(trainee_id: int) -> dict[int, list[Decimal]]:
-    """{procedure id: fluoroscopy times} of the trainee's signed-off cases in the order they
-    were performed (their case numbers), of the one-level cases of the types logged at
-    levels (several levels take longer: another curve). One query, in SQL: the ORM's
-    decimal conversion of the rows cost more than the query."""
-    query = (
-        f"SELECT e.procedure_id, e.fluoro_time_s FROM {Entry._meta.db_table} e"
-        f" INNER JOIN {ProcedureType._meta.db_table} p ON p.id = e.procedure_id"
-        " WHERE e.trainee_id = %s AND e.status = %s AND e.guidance = %s"
-        " AND e.fluoro_time_s IS NOT NULL AND (NOT p.needs_levels OR e.levels NOT LIKE %s)"
-        " ORDER BY e.performed_on, e.id"
+def _month_sums(m, guidance, procedure_id, cases, fluoro, dap, kerma, dlp, dlp_cases):
+    return MonthSums(
+        month=m,
+        guidance=guidance,
+        procedure_id=procedure_id,
+        cases=cases,
+        fluoro_time_s=_decimal(fluoro, "0.1"),
+        dap=_decimal(dap),
+        air_kerma=_decimal(kerma),
+        dlp=_decimal(dlp, "0.1"),
+        dlp_cases=dlp_cases,
     )
-    params = [trainee_id, Entry.Status.SIGNED_OFF, Modality.FLUOROSCOPY, "%,%"]
-    series: dict[int, list[Decimal]] = {}
+
+
+def fluoro_series(trainee_ids) -> dict[int, dict[int, list[Decimal]]]:
+    """{trainee id: {procedure id: fluoroscopy times}} of each trainee's signed-off cases in
+    the order they were performed (their case numbers), of the one-level cases of the types
+    logged at levels (several levels take longer: another curve). One query for them all,
+    in SQL: the ORM's decimal conversion of the rows cost more than the query."""
+    trainee_ids = sorted(set(trainee_ids))
+    series: dict[int, dict[int, list[Decimal]]] = {pk: {} for pk in trainee_ids}
+    if not trainee_ids:
+        return series
+    query = (
+        f"SELECT e.trainee_id, e.procedure_id, e.fluoro_time_s FROM {Entry._meta.db_table} e"
+        f" INNER JOIN {ProcedureType._meta.db_table} p ON p.id = e.procedure_id"
+        f" WHERE e.trainee_id IN ({_in(trainee_ids)}) AND e.status = %s AND e.guidance = %s"
+        " AND e.fluoro_time_s IS NOT NULL AND (NOT p.needs_levels OR e.levels NOT LIKE %s)"
+        " ORDER BY e.trainee_id, e.performed_on, e.id"
+    )
+    params = [*trainee_ids, Entry.Status.SIGNED_OFF, Modality.FLUOROSCOPY, "%,%"]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        for procedure_id, value in cursor.fetchall():
-            series.setdefault(procedure_id, []).append(_decimal(value, "0.1"))
+        for trainee_id, procedure_id, value in cursor.fetchall():
+            series[trainee_id].setdefault(procedure_id, []).append(_decimal(value, "0.1"))
     return series

@@ -159,7 +159,7 @@ def test_monthly_sums_leave_out_drafts_and_sum_per_month(alice, bob):
         dlp=D("400"),
         procedure=ProcedureType.objects.get(slug="lumbar-tfesi"),
     )
-    sums = {(s.month, s.guidance): s for s in monthly_sums(alice.pk)}
+    sums = {(s.month, s.guidance): s for s in monthly_sums([alice.pk])[alice.pk]}
     this = sums[today.strftime("%Y-%m"), "fluoroscopy"]
     assert (this.cases, this.fluoro_time_s, this.dap, this.air_kerma) == (
         2,
@@ -181,4 +181,20 @@ def test_the_series_is_in_case_order_one_level_where_the_type_has_levels(alice, 
     _case(alice, bob, 80, performed_on=today - timedelta(days=2), levels="L4–L5, L5–S1")
     _case(alice, bob, 60, performed_on=today - timedelta(days=4), status=Entry.Status.SUBMITTED)
     _case(alice, bob, 50, procedure=si, levels="", performed_on=today)
-    assert fluoro_series(alice.pk) == {tfesi.pk: [D("90"), D("70")], si.pk: [D("50")]}
+    assert fluoro_series([alice.pk])[alice.pk] == {tfesi.pk: [D("90"), D("70")], si.pk: [D("50")]}
+
+
+def test_several_trainees_at_once_are_each_their_own(alice, bob, charlie, dave):
+    tfesi = ProcedureType.objects.get(slug="lumbar-tfesi").pk
+    for seconds in (10, 20, 30):
+        _case(alice, bob, seconds)
+    _case(charlie, dave, 99)
+    from procedures.radiation import trainee_medians
+
+    medians = trainee_medians([alice.pk, charlie.pk])
+    assert medians[alice.pk][tfesi, SINGLE_LEVEL, "f"] == (3, D("20.0"))
+    assert medians[charlie.pk][tfesi, SINGLE_LEVEL, "f"] == (1, D("99.0"))
+    series = fluoro_series([alice.pk, charlie.pk])
+    assert series[charlie.pk] == {tfesi: [D("99.0")]}
+    assert len(series[alice.pk][tfesi]) == 3
+    assert set(monthly_sums([alice.pk, charlie.pk])) == {alice.pk, charlie.pk}
