@@ -364,8 +364,10 @@ def _groups(source: str, trainee_ids, oldest: date | None, requirements) -> list
 
 
 def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]:
-    """One group per counted entry of these trainees that used an injectate these
-    requirements list, with those it used: few rows (only those entries), one query."""
+    """The counted entries of these trainees that used an injectate these requirements
+    list, grouped by their keys, the bars they reach and the listed injectates they used:
+    few rows (only those entries), one query. One group per entry (the earlier way) took
+    0.3 ms more to build and sum: one trainee's 258 such entries make 99 groups."""
     columns, where, params = _keys(ENTRIES, trainee_ids, oldest)
     named, named_params = _named(requirements)
     where, params = where + named, params + named_params
@@ -384,6 +386,11 @@ def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]
             drugs + params,
         )
     else:
+        if connection.vendor == "sqlite":
+            # "+": SQLite then looks each entry up once by its id in the (entry, injectate)
+            # index and tests the injectate, instead of once per listed injectate (one
+            # trainee's 3,000 entries, two listed: 1.55 → 1.06 ms, measured).
+            listed = f"+{listed}"
         rows = _fetch(
             f"{select} FROM {ENTRY_INJECTATES} i JOIN {ENTRIES} e ON e.id = i.entry_id "
             f"WHERE {where} AND {listed}",
@@ -394,12 +401,19 @@ def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]
     for *row, entry_id, drug in rows:
         used[entry_id].add(drug)
         first.setdefault(entry_id, row)
-    groups = []
+    alike = defaultdict(int)  # entries alike: the same keys, bars reached and injectates
     for entry_id, (*row, role, autonomy) in first.items():
-        reached = {bar: 1 for bar in bars if role >= bar[0] and (autonomy or 0) >= bar[1]}
-        head = _head(ENTRIES, row, oldest is not None)
-        groups.append(_Group(*head, at_least=reached, drugs=frozenset(used[entry_id])))
-    return groups
+        reached = tuple(bar for bar in bars if role >= bar[0] and (autonomy or 0) >= bar[1])
+        if reached:
+            alike[tuple(row), reached, frozenset(used[entry_id])] += 1
+    return [
+        _Group(
+            *_head(ENTRIES, row, oldest is not None),
+            at_least=dict.fromkeys(reached, n),
+            drugs=drugs,
+        )
+        for (row, reached, drugs), n in alike.items()
+    ]
 
 
 def _tally(requirements, groups: list[_Group], today: date, counts) -> None:
