@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
-from django.db import models
-from django.db.models import Count, Q
+from django.db import connection, models
+from django.db.models import Q
 
 from programs.access import block_thresholds
 from programs.models import BlockThreshold
@@ -229,14 +229,7 @@ def flagged_ablation_counts(trainee_ids) -> dict[int, int]:
     )
     if not types:
         return {}
-    shown = Q(status__in=[Entry.Status.SUBMITTED, Entry.Status.SIGNED_OFF, Entry.Status.RETURNED])
-    rows = (
-        Entry.objects.filter(trainee_id__in=trainee_ids, procedure_id__in=types)
-        .values_list("trainee_id", "rests_on_id")
-        .annotate(n=Count("id", filter=shown))
-        .order_by()
-    )
-    rows = [row for row in rows if row[2]]
+    rows = [row for row in _ablations_by_block(trainee_ids, types) if row[2]]
     linked = {block_id: trainee_id for trainee_id, block_id, _ in rows if block_id}
     programs = block_thresholds(set(linked.values())) if linked else {}
     by_block = _block_flags(
@@ -247,6 +240,33 @@ def flagged_ablation_counts(trainee_ids) -> dict[int, int]:
         if block_id is None or by_block.get(block_id) is not None:
             counts[trainee_id] = counts.get(trainee_id, 0) + n
     return counts
+
+
+def _ablations_by_block(trainee_ids, types) -> list[tuple[int, int | None, int]]:
+    """(trainee id, the block it rests on, how many of these trainees' ablations of these
+    types, all but drafts, rest on it), from the covering index procedures_entry_evidence.
+    SQL, not the ORM (its conditional count took 0.7 ms to build, measured). SQLite groups
+    in the index's order (type, trainee, status, guidance, block) and counts as it reads:
+    grouped by trainee and block it sorted the 10,600 ablations of Cohort's 50 trainees
+    first (4.0 → 2.2 ms); PostgreSQL, which hashes, is quicker with the fewer groups (2.8
+    ms against 3.7, measured). A pair can then come in several rows: the caller adds."""
+    shown = [Entry.Status.SUBMITTED, Entry.Status.SIGNED_OFF, Entry.Status.RETURNED]
+    trainee_ids, types = sorted(trainee_ids), sorted(types)
+    if connection.vendor == "sqlite":
+        group = "e.procedure_id, e.trainee_id, e.status, e.guidance, e.rests_on_id"
+    else:
+        group = "e.trainee_id, e.rests_on_id"
+    query = (
+        "SELECT e.trainee_id, e.rests_on_id,"
+        f" SUM(CASE WHEN e.status IN ({', '.join(['%s'] * len(shown))}) THEN 1 ELSE 0 END)"
+        f" FROM {Entry._meta.db_table} e"
+        f" WHERE e.procedure_id IN ({', '.join(['%s'] * len(types))})"
+        f" AND e.trainee_id IN ({', '.join(['%s'] * len(trainee_ids))})"
+        f" GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*shown, *types, *trainee_ids])
+        return cursor.fetchall()
 
 
 # --- The entry page -----------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from curriculum.exports import neutralise
 from curriculum.models import ObservedAssessment
@@ -224,6 +226,24 @@ def test_cohort_rows_escape_names_and_show_returned_entries_with_who_and_what(
     assert (
         f'<a href="/entries/{returned.pk}/">{returned.procedure.name}</a> · '
         f"{charlie.display_name} · returned by {dave.display_name}"
+    ) in html
+
+
+def test_cohort_returned_list_escapes_names_and_says_when_in_local_time(client, alice, bob, diana):
+    """The returned list's items are made in Python too (curriculum.views._returned_item):
+    as the template wrote them, names escaped and the day of the return in local time."""
+    alice.first_name, alice.last_name = "<i>Al</i>", "O'Neil"
+    alice.save()
+    returned = EntryFactory(trainee=alice, supervisor=bob, status=Entry.Status.RETURNED)
+    at = datetime(2026, 5, 31, 13, 30, tzinfo=UTC)
+    Entry.objects.filter(pk=returned.pk).update(updated_at=at)
+    client.force_login(diana)
+    with timezone.override(ZoneInfo("Pacific/Auckland")):  # 13:30 UTC is 01:30 there
+        html = client.get(reverse("curriculum:cohort")).content.decode()
+    assert (
+        f'<li class="list-group-item small"><a href="/entries/{returned.pk}/">'
+        f"{escape(returned.procedure.name)}</a> · &lt;i&gt;Al&lt;/i&gt; O&#x27;Neil"
+        f" · returned by {escape(bob.display_name)} on 1 Jun</li>"
     ) in html
 
 

@@ -548,17 +548,17 @@ def bulk_entries(trainee, supervisor, procedure, n, **fields):
 
 
 # Cold (no snapshot, curriculum not cached) for one enrollment of the small course:
-# 1 curriculum versions + 4 structure (stages, requirements, their procedure types, their
-# injectates) + 1 snapshots + 1 record versions + 4 counts (entries grouped, the entries
-# with a listed injectate, entries per day for the recency window, assessments grouped)
-# + savepoint + delete old snapshots + 1 bulk insert + release savepoint = 15.
-COLD_ONE = 15
+# 1 versions and snapshots + 4 structure (stages, requirements, their procedure types, their
+# injectates) + 4 counts (entries grouped, the entries with a listed injectate, entries per
+# day for the recency window, assessments grouped) + savepoint + 1 insert replacing the
+# stored counts + release savepoint = 12.
+COLD_ONE = 12
 # The default program has no recency window (one aggregate fewer), a requirement of
 # completed block series and one of measured stress examinations (one query more each:
 # tests/curriculum/test_block_series_progress.py, tests/procedures/test_stress_exams.py).
 COLD_DEFAULT = COLD_ONE - 1 + 2
-# Warm (fresh snapshot, curriculum cached): 1 curriculum versions + 1 snapshots = 2.
-WARM = 2
+# Warm (fresh snapshot, curriculum cached): 1 versions and snapshots.
+WARM = 1
 
 
 def test_queries_for_one_trainee_do_not_grow_with_entries(course, alice, bob, tfesi):
