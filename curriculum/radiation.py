@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -56,16 +56,16 @@ def _medians_json(medians: dict) -> dict:
     return {_key(*k): [n, str(value)] for k, (n, value) in medians.items()}
 
 
-def _compute(trainee_ids: list[int], regions: dict[int, str]) -> dict[int, dict]:
+def _compute(trainee_ids: list[int]) -> dict[int, dict]:
     """{trainee id: their stored figures (RadiationSnapshot's fields)}: three queries for
     them all."""
     sums = monthly_sums(trainee_ids)
     medians = trainee_medians(trainee_ids)
     series = fluoro_series(trainee_ids)
-    return {pk: _figures(sums[pk], medians[pk], series[pk], regions) for pk in set(trainee_ids)}
+    return {pk: _figures(sums[pk], medians[pk], series[pk]) for pk in set(trainee_ids)}
 
 
-def _figures(sums: list, medians: dict, series: dict, regions: dict[int, str]) -> dict:
+def _figures(sums: list, medians: dict, series: dict) -> dict:
     months: dict[str, dict] = {}
     ct: dict[str, list] = {}
     for row in sums:
@@ -79,7 +79,7 @@ def _figures(sums: list, medians: dict, series: dict, regions: dict[int, str]) -
                 str(Decimal(kerma) + row.air_kerma),
             ]
         else:
-            estimated = effective_dose(row.dlp, regions.get(row.procedure_id, "")) or 0
+            estimated = effective_dose(row.dlp, row.region) or 0
             cases, dlp, dlp_cases, dose = month["c"]
             month["c"] = [
                 cases + row.cases,
@@ -104,66 +104,68 @@ def _figures(sums: list, medians: dict, series: dict, regions: dict[int, str]) -
     }
 
 
+FIGURES = ("medians", "months", "ct", "curves")
+
+
 def radiation_snapshots(enrollments: list[Enrollment], today: date | None = None) -> dict:
     """{enrollment pk: {"medians", "months", "ct", "curves"}}: the stored figures where they
     are of the enrollment's current record version, recomputed (and stored) where not. One
-    query when nothing changed; when some changed, however many, six more: their versions,
-    the catalogue's regions, three for their figures, then a DELETE and an INSERT."""
+    query when nothing changed (the enrollments' versions joined with their snapshots);
+    when some changed, however many, four more: three for their figures and one INSERT …
+    ON CONFLICT. The versions are read before the figures: a write racing with the
+    computing leaves the snapshot older than the record (recomputed next time), never
+    newer."""
     today = today or timezone.localdate()
     if not enrollments:
         return {}
-    found = {}
-    for pk, medians, months, ct, curves, stored, current, on in RadiationSnapshot.objects.filter(
-        enrollment__in=enrollments
+    found, versions = {}, {}
+    for pk, current, stored, on, *figures in Enrollment.objects.filter(
+        pk__in=[e.pk for e in enrollments]
     ).values_list(
-        "enrollment_id",
-        "medians",
-        "months",
-        "ct",
-        "curves",
+        "pk",
         "record_version",
-        "enrollment__record_version",
-        "computed_on",
+        "radiation_snapshot__record_version",
+        "radiation_snapshot__computed_on",
+        *(f"radiation_snapshot__{name}" for name in FIGURES),
     ):
-        if stored == current and on <= today:
-            found[pk] = {"medians": medians, "months": months, "ct": ct, "curves": curves}
+        versions[pk] = current
+        if stored == current and on is not None and on <= today:
+            found[pk] = dict(zip(FIGURES, figures, strict=True))
     stale = [e for e in enrollments if e.pk not in found]
     if stale:
-        # The versions first: a write racing with the computing leaves the snapshot
-        # older than the record (recomputed next time), never newer.
-        versions = dict(
-            Enrollment.objects.filter(pk__in=[e.pk for e in stale]).values_list(
-                "pk", "record_version"
-            )
-        )
-        regions = dict(ProcedureType.objects.values_list("pk", "region"))
-        figures = _compute([e.trainee_id for e in stale], regions)
+        figures = _compute([e.trainee_id for e in stale])
         fresh = {e.pk: figures[e.trainee_id] for e in stale}
-        try:
-            with transaction.atomic():
-                RadiationSnapshot.objects.filter(enrollment__in=stale).delete()
-                RadiationSnapshot.objects.bulk_create(
-                    [
-                        RadiationSnapshot(
-                            enrollment=e,
-                            computed_on=today,
-                            record_version=versions.get(e.pk, 0),
-                            **fresh[e.pk],
-                        )
-                        for e in stale
-                    ]
+        RadiationSnapshot.objects.bulk_create(
+            [
+                RadiationSnapshot(
+                    enrollment_id=e.pk,
+                    computed_on=today,
+                    record_version=versions.get(e.pk, 0),
+                    **fresh[e.pk],
                 )
-        except IntegrityError:
-            pass  # a concurrent request stored its figures first; ours are still right
+                for e in stale
+            ],
+            update_conflicts=True,
+            unique_fields=["enrollment"],
+            update_fields=["computed_on", "record_version", *FIGURES],
+        )
         found.update(fresh)
     return found
 
 
 def store_program_reference(program_id: int, today: date) -> dict:
+    """Compute and store a program's medians for `today`: two queries (one INSERT … ON
+    CONFLICT)."""
     medians = _medians_json(group_medians(program_id=program_id))
-    ProgramDoseReference.objects.update_or_create(
-        program_id=program_id,
-        defaults={"medians": medians, "computed_on": today, "requested_on": today},
+    ProgramDoseReference.objects.bulk_create(
+        [
+            ProgramDoseReference(
+                program_id=program_id, medians=medians, computed_on=today, requested_on=today
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["program"],
+        update_fields=["medians", "computed_on", "requested_on"],
     )
     return medians
 

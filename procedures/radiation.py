@@ -210,6 +210,7 @@ class MonthSums:
     month: str
     guidance: str
     procedure_id: int
+    region: str  # the procedure type's (for CT's k-factor)
     cases: int
     fluoro_time_s: Decimal
     dap: Decimal
@@ -226,13 +227,15 @@ def monthly_sums(trainee_ids) -> dict[int, list[MonthSums]]:
     found: dict[int, list[MonthSums]] = {pk: [] for pk in trainee_ids}
     if not trainee_ids:
         return found
-    entry = Entry._meta.db_table
-    month = _month("performed_on")
+    month = _month("e.performed_on")
     query = (
-        f"SELECT trainee_id, {month}, guidance, procedure_id, COUNT(*), SUM(fluoro_time_s),"
-        " SUM(dap), SUM(air_kerma), SUM(dlp), COUNT(dlp)"
-        f" FROM {entry} WHERE trainee_id IN ({_in(trainee_ids)}) AND status <> %s"
-        f" AND guidance IN (%s, %s) GROUP BY trainee_id, {month}, guidance, procedure_id"
+        f"SELECT e.trainee_id, {month}, e.guidance, e.procedure_id, p.region, COUNT(*),"
+        " SUM(e.fluoro_time_s), SUM(e.dap), SUM(e.air_kerma), SUM(e.dlp), COUNT(e.dlp)"
+        f" FROM {Entry._meta.db_table} e"
+        f" INNER JOIN {ProcedureType._meta.db_table} p ON p.id = e.procedure_id"
+        f" WHERE e.trainee_id IN ({_in(trainee_ids)}) AND e.status <> %s"
+        " AND e.guidance IN (%s, %s)"
+        f" GROUP BY e.trainee_id, {month}, e.guidance, e.procedure_id, p.region"
     )
     params = [*trainee_ids, Entry.Status.DRAFT, Modality.FLUOROSCOPY, Modality.CT]
     with connection.cursor() as cursor:
@@ -243,11 +246,12 @@ def monthly_sums(trainee_ids) -> dict[int, list[MonthSums]]:
     return found
 
 
-def _month_sums(m, guidance, procedure_id, cases, fluoro, dap, kerma, dlp, dlp_cases):
+def _month_sums(m, guidance, procedure_id, region, cases, fluoro, dap, kerma, dlp, dlp_cases):
     return MonthSums(
         month=m,
         guidance=guidance,
         procedure_id=procedure_id,
+        region=region,
         cases=cases,
         fluoro_time_s=_decimal(fluoro, "0.1"),
         dap=_decimal(dap),
