@@ -103,7 +103,7 @@ def history(alice, bob, charlie, dave):
 
 
 def test_the_radiation_page_at_both_widths(
-    transactional_db, chromium, live_server, alice, bob, charlie, dave
+    transactional_db, chromium, live_server, alice, bob, charlie, dave, diana
 ):
     history(alice, bob, charlie, dave)
     for width in (390, 1280):
@@ -140,6 +140,18 @@ def test_the_radiation_page_at_both_widths(
         screenshot(tab, f"radiation-{width}")
         assert_accessible(tab)
         context.close()
+
+    # The director's Cohort: alice's radiation beside her progress.
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server.url, reduced_motion="reduce"
+    )
+    tab = context.new_page()
+    sign_in(tab, "diana", PASSWORD)
+    tab.goto("/cohort/")
+    row = tab.get_by_role("row").filter(has_text="Alice Adams").inner_text()
+    assert "1 over 2×" in row and "Investigation level I" in row
+    screenshot(tab, "cohort-radiation-1280")
+    context.close()
 
 
 def test_a_case_logged_with_its_radiation_is_counted(transactional_db, phone, alice, bob):
