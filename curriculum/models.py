@@ -274,13 +274,16 @@ class RadiationSnapshot(models.Model):
 
     enrollment = models.OneToOneField(Enrollment, models.CASCADE, related_name="radiation_snapshot")
     medians = models.JSONField()
-    months = models.JSONField()
-    ct = models.JSONField()
+    # Null when Cohort stored the medians alone: the Radiation page computes them then.
+    months = models.JSONField(null=True)
+    ct = models.JSONField(null=True)
     # procedure id → the fluoroscopy times of its signed-off cases in order (one-level
     # cases of the types logged at levels): the learning curves.
-    curves = models.JSONField(default=dict)
+    curves = models.JSONField(null=True)
     computed_on = models.DateField()
     record_version = models.BigIntegerField(default=0)
+    # Cohort asked the background to recompute it (curriculum.radiation): asked once.
+    refresh_requested = models.BooleanField(default=False)
 
     def __str__(self):
         return f"Radiation of {self.enrollment} on {self.computed_on}"

@@ -159,7 +159,21 @@ def test_monthly_sums_leave_out_drafts_and_sum_per_month(alice, bob):
         dlp=D("400"),
         procedure=ProcedureType.objects.get(slug="lumbar-tfesi"),
     )
-    sums = {(s.month, s.guidance): s for s in monthly_sums([alice.pk])[alice.pk]}
+    long_ago = today - timedelta(days=500)
+    _case(alice, bob, 77, performed_on=long_ago)  # fluoroscopy before `since`: left out
+    _case(
+        alice,
+        bob,
+        None,
+        dap=None,
+        guidance="ct",
+        performed_on=long_ago,
+        dlp=D("100"),
+    )  # CT of any date: in
+    since = today.replace(day=1) - timedelta(days=40)
+    sums = {(s.month, s.guidance): s for s in monthly_sums([alice.pk], since)[alice.pk]}
+    assert (long_ago.strftime("%Y-%m"), "fluoroscopy") not in sums
+    assert sums[long_ago.strftime("%Y-%m"), "ct"].dlp == D("100.0")
     this = sums[today.strftime("%Y-%m"), "fluoroscopy"]
     assert (this.cases, this.fluoro_time_s, this.dap, this.air_kerma) == (
         2,
@@ -197,4 +211,5 @@ def test_several_trainees_at_once_are_each_their_own(alice, bob, charlie, dave):
     series = fluoro_series([alice.pk, charlie.pk])
     assert series[charlie.pk] == {tfesi: [D("99.0")]}
     assert len(series[alice.pk][tfesi]) == 3
-    assert set(monthly_sums([alice.pk, charlie.pk])) == {alice.pk, charlie.pk}
+    since = timezone.localdate() - timedelta(days=60)
+    assert set(monthly_sums([alice.pk, charlie.pk], since)) == {alice.pk, charlie.pk}
