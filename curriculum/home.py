@@ -35,7 +35,8 @@ from procedures.backlog import COUNT_CAP, CappedCount, returned_count, waiting_b
 from procedures.models import Entry, EntryEvent
 from procedures.signatures import signature_alerts
 from programs.access import request_roles, supervisors_ever
-from programs.models import Enrollment, Program
+from programs.dosimetry import since_last_quarter
+from programs.models import DoseAlert, Enrollment, Program
 
 from .progress import progress_for
 
@@ -97,6 +98,8 @@ class TraineeSection:
     enrollment: Enrollment | None = None
     next: NextRequirement | None = None
     curriculum_complete: bool = False
+    # The highest dose level (programs.dosimetry.Level) crossed this quarter or the last.
+    dose_level: int | None = None
 
 
 @dataclass
@@ -207,6 +210,13 @@ def _trainee_section(user, now) -> TraineeSection:
     for entry in long_waiting.items:
         entry.age_days = (now - entry.submitted_at).days
     section = TraineeSection(returned, old_drafts, long_waiting)
+    # Personal dosimetry's banner (issue 12): a level crossed lately (one query).
+    section.dose_level = (
+        DoseAlert.objects.filter(person=user, quarter__gte=since_last_quarter(timezone.localdate()))
+        .order_by("-level")
+        .values_list("level", flat=True)
+        .first()
+    )
 
     # The same enrollment as the Progress page: the first active one. Its program's row is
     # not read: the progress engine reads the curriculum's version itself, and nothing here

@@ -293,3 +293,11 @@ def test_the_director_records_a_reading_for_a_trainee(client, alice, diana):
     url = reverse("curriculum:trainee_dose_reading", args=[enrollment.pk])
     assert client.post(url, body()).status_code == 302
     assert DoseReading.objects.get().recorded_by == diana
+
+
+def test_home_shows_the_trainee_the_banner_too(client, alice, diana):
+    client.force_login(alice)
+    assert 'id="dose-banner"' not in client.get(reverse("home")).content.decode()
+    record(alice, alice, 0, whole_body=D("1.6"))
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="dose-banner"' in page and "(level II)" in page
