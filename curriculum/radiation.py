@@ -136,7 +136,7 @@ def radiation_snapshots(
             # Cohort shows the medians it has while newer ones are computed in the
             # background: one case more moves a median little, and fifty trainees'
             # medians are not worth a director's wait.
-            found[pk] = {"medians": values[0]}
+            found[pk] = {"medians": values[0], "behind": True}
             behind.append(pk)
     if behind:
         _refresh_later(behind)
@@ -539,6 +539,7 @@ class CohortRadiation:
     flagged: int
     dose_level: int | None
     recent_reading: bool
+    updating: bool = False  # cases signed since the medians were computed: being counted
 
     @property
     def dose_words(self) -> str:
@@ -592,5 +593,6 @@ def cohort_radiation(
             flagged=flagged,
             dose_level=levels.get(enrollment.trainee_id),
             recent_reading=enrollment.trainee_id in recent,
+            updating=stored.get(enrollment.pk, {}).get("behind", False),
         )
     return result

@@ -431,8 +431,16 @@ def _radiation_cell(radiation) -> str:
     badge = (
         "text-bg-danger" if level == 3 else "text-bg-warning" if level else "text-bg-light border"
     )
+    # Medians a sign-off has made stale are shown, marked, while the background recomputes
+    # them (curriculum.radiation.radiation_snapshots).
+    updating = (
+        ' <span class="small text-body-secondary" title="New cases are being counted">'
+        "(updating)</span>"
+        if radiation.updating
+        else ""
+    )
     return (
-        f'<td class="text-center">{ratio}{flags}<br>'
+        f'<td class="text-center">{ratio}{flags}{updating}<br>'
         f'<span class="badge {badge}">{escape(radiation.dose_words)}</span></td>'
     )
 

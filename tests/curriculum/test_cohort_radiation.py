@@ -107,7 +107,8 @@ def test_cohort_shows_the_medians_it_has_and_refreshes_them_in_the_background(
     with django_capture_on_commit_callbacks(execute=False) as queued:
         before = cohort_radiation([enrollment], program)[enrollment.pk]
         again = cohort_radiation([enrollment], program)[enrollment.pk]
-    assert before.flagged == again.flagged == 0  # the stored medians, for now
+    assert before.flagged == again.flagged == 0  # the stored medians, for now,
+    assert before.updating  # marked as such
     assert len(queued) == 1  # asked once, however many views
     queued[0]()  # the worker recomputes them
     after = cohort_radiation([enrollment], program)[enrollment.pk]
@@ -117,4 +118,15 @@ def test_cohort_shows_the_medians_it_has_and_refreshes_them_in_the_background(
     assert not snapshot.refresh_requested and snapshot.curves
     key = next(k for k in snapshot.medians if k.endswith(":f"))
     assert snapshot.medians[key] == [13, "300.0"]
-    assert after.ratio is not None
+    assert after.ratio is not None and not after.updating
+
+
+def test_the_cohort_page_marks_medians_being_updated(client, alice, bob, diana, program):
+    from django.urls import reverse
+
+    signed(alice, bob, 30, count=6)
+    client.force_login(diana)
+    page = client.get(reverse("curriculum:cohort")).content.decode()
+    assert "(updating)" not in page and "No recent reading" in page
+    signed(alice, bob, 30, count=1)
+    assert "(updating)" in client.get(reverse("curriculum:cohort")).content.decode()
