@@ -449,6 +449,14 @@ def test_entry_form_can_be_completed_with_the_keyboard_alone(transactional_db, t
     keys.type("42.5")
     tab_to(tab, "id_dap", visited, limit=1)
     keys.type("380")
+    # ...with the reference air kerma and who drove the C-arm (a row of buttons: arrows).
+    tab_to(tab, "id_air_kerma", visited, limit=1)
+    keys.type("3.1")
+    tab_to(tab, "id_dsa_runs", visited, limit=1)
+    tab_to(tab, "Me", visited, limit=1)
+    keys.press("ArrowRight")
+    keys.press("ArrowRight")
+    assert focused(tab)["name"] == "A radiographer" and focused(tab)["checked"]
     submit = tab_to(tab, "Submit for sign-off", visited)
     assert submit["ring"], "the focused Submit button shows no focus indicator"
     # ...and the CT and diagnostic-only fields never took the focus.
@@ -468,6 +476,7 @@ def test_entry_form_can_be_completed_with_the_keyboard_alone(transactional_db, t
     assert entry.role == Entry.Role.PERFORMED_PRESENT
     assert entry.supervisor == bob
     assert str(entry.fluoro_time_s) == "42.5" and entry.dap == 380
+    assert str(entry.air_kerma) == "3.10" and entry.carm_operator == "radiographer"
     assert entry.dlp is None and entry.pain_relief_pct is None
     assert list(entry.injectates.all()) == [
         Injectate.objects.get(name="Corticosteroid, non-particulate")
