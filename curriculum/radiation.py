@@ -507,7 +507,10 @@ def radiation_page(
 
 def _dose_facts(person_ids: list[int], today: date) -> list[tuple]:
     """(person, level) of each alert of this quarter or the last, and (person, 0) for each
-    reading of the last four months: one query for Cohort's page of trainees."""
+    reading of the last four months: one query for Cohort's page of trainees (none for an
+    empty page: PostgreSQL refuses "IN ()")."""
+    if not person_ids:
+        return []
     marks = ", ".join(["%s"] * len(person_ids))
     query = (
         f"SELECT person_id, level FROM {DoseAlert._meta.db_table}"
@@ -556,6 +559,8 @@ def cohort_radiation(
     """{enrollment pk: CohortRadiation} for a Cohort page's enrollments (one program):
     the stored figures, the program's medians, the recent alerts and the latest readings;
     four queries when nothing changed, whatever the number of trainees."""
+    if not enrollments:
+        return {}
     today = today or timezone.localdate()
     stored = radiation_snapshots(enrollments, today, figures=("medians",))
     reference, _ = program_reference(program, today)

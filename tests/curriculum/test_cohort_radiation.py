@@ -130,3 +130,8 @@ def test_the_cohort_page_marks_medians_being_updated(client, alice, bob, diana, 
     assert "(updating)" not in page and "No recent reading" in page
     signed(alice, bob, 30, count=1)
     assert "(updating)" in client.get(reverse("curriculum:cohort")).content.decode()
+
+
+def test_an_empty_page_of_trainees_costs_nothing(program, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert cohort_radiation([], program) == {}
