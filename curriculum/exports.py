@@ -87,6 +87,7 @@ HEADER = [
     "CTDIvol (mGy)",
     "CT scans",
     "Estimated patient effective dose, CT (mSv)",
+    "Own rating (O-SCORE)",
 ]
 
 
@@ -226,6 +227,7 @@ def _csv_response(request, trainee) -> HttpResponse:
             e.ctdi_vol,
             e.ct_scans,
             effective_dose(e.dlp, e.procedure.region),
+            e.self_rating or "",
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

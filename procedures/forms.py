@@ -134,6 +134,7 @@ class EntryForm(forms.ModelForm):
             "volume_ml",
             "role",
             "supervisor",
+            "self_rating",
             "fluoro_time_s",
             "dap",
             "air_kerma",
@@ -171,6 +172,7 @@ class EntryForm(forms.ModelForm):
             "volume_ml": "Injectate volume (ml)",
             "role": "Your role",
             "supervisor": "Supervisor",
+            "self_rating": "How much did you need your supervisor? (optional)",
             "fluoro_time_s": "Fluoroscopy time (s)",
             "dap": "Dose-area product (mGy·cm²)",
             "dlp": "Dose-length product (mGy·cm)",
@@ -237,6 +239,7 @@ class EntryForm(forms.ModelForm):
             "dsa_runs": forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
             "ct_scans": forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
             "carm_operator": forms.RadioSelect(attrs={"data-buttons": True}),
+            "self_rating": forms.RadioSelect(attrs={"data-buttons": True}),
             "volume_ml": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             **{
                 name: forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"})
@@ -643,6 +646,12 @@ def _settle(fields: dict) -> None:
         fields[name].widget.attrs["min"] = 0
     for name in ("air_kerma", "dsa_runs", "ctdi_vol", "ct_scans"):
         fields[name].widget.attrs.update(min=0, max=NUMBER_SHAPES[name][1])
+    rating = fields["self_rating"]
+    rating.choices = [c for c in rating.choices if c[0] != ""]
+    rating.help_text = "The O-SCORE scale your supervisor rates you on: rate yourself too."
+    rating.error_messages["invalid_choice"] = (
+        "Choose your own rating from 1 to 5, or leave it empty."
+    )
     # The trainee answers for themselves: "Me", not "Trainee".
     fields["carm_operator"].choices = [
         (CarmOperator.TRAINEE, "Me"),

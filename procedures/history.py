@@ -28,6 +28,7 @@ SHOWN_FIELDS = [
     ("dsa_runs", "Digital subtraction runs"),
     ("ctdi_vol", "CTDIvol (mGy)"),
     ("ct_scans", "CT scans"),
+    ("self_rating", "Own rating (O-SCORE)"),
     ("volume_ml", "Injectate volume (ml)"),
     ("live_contrast", "Contrast under live fluoroscopy"),
     ("dsa", "Digital subtraction used"),

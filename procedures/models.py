@@ -281,6 +281,16 @@ class Autonomy(models.IntegerChoices):
     NOT_NEEDED = 5, "5 – “I did not need to be there”"
 
 
+# The same anchors in the trainee's words, for their own rating when logging (issue 13: the
+# trainee and the supervisor rate the same case on the same scale).
+SELF_RATING = [
+    (Autonomy.DID_IT.value, "1 – my supervisor had to do it"),
+    (Autonomy.TALKED_THROUGH.value, "2 – my supervisor had to talk me through it"),
+    (Autonomy.PROMPTED.value, "3 – my supervisor had to prompt me from time to time"),
+    (Autonomy.IN_ROOM.value, "4 – my supervisor needed to be in the room just in case"),
+    (Autonomy.NOT_NEEDED.value, "5 – my supervisor did not need to be there"),
+]
+
 # The anchors in a few words, for buttons on a phone (the queue's rating buttons); the
 # full anchor stays in their accessible description and on the entry page.
 AUTONOMY_SHORT = {
@@ -428,6 +438,10 @@ class Entry(TimeStampedModel):
         "C-arm operated by", max_length=20, choices=CarmOperator.choices, blank=True
     )
     dsa_runs = models.PositiveSmallIntegerField("digital subtraction runs", null=True, blank=True)
+    # The trainee's own O-SCORE rating of the case (optional), beside the supervisor's.
+    self_rating = models.PositiveSmallIntegerField(
+        "your own rating (O-SCORE)", choices=SELF_RATING, null=True, blank=True
+    )
     ctdi_vol = models.DecimalField(
         "CTDIvol (mGy)", max_digits=5, decimal_places=2, null=True, blank=True
     )
@@ -552,6 +566,10 @@ class Entry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(guidance="ct") | Q(ctdi_vol__isnull=True, ct_scans__isnull=True),
                 name="procedures_entry_ctdi_only_ct",
+            ),
+            models.CheckConstraint(
+                condition=Q(self_rating__isnull=True) | Q(self_rating__gte=1, self_rating__lte=5),
+                name="procedures_entry_self_rating_1_5",
             ),
             models.CheckConstraint(
                 condition=Q(volume_ml__isnull=True)

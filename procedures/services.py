@@ -68,6 +68,7 @@ LATER_CONTENT_FIELDS = [
     "dsa_runs",
     "ctdi_vol",
     "ct_scans",
+    "self_rating",
 ]
 
 
