@@ -6,6 +6,7 @@ Pure functions of their arguments (no queries, no dates): tested in tests/curric
 test_charts.py."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 # The drawing's own coordinates (viewBox); the SVG is as wide as its container. At
 # 390 px the container is about this wide, so text is drawn at close to its stated size.
@@ -111,6 +112,13 @@ def nice_scale(largest: int, max_ticks: int = MAX_TICKS) -> tuple[int, int]:
             if steps <= max_ticks:
                 return steps * step, step
         magnitude *= 10
+
+
+def last_months(today: date, count: int) -> list[date]:
+    """The first days of the `count` months ending with `today`'s, oldest first. Month
+    arithmetic, not days: 31 × 11 days back from a 1st can land in the month before."""
+    back = today.year * 12 + today.month - count
+    return [date((back + i) // 12, (back + i) % 12 + 1, 1) for i in range(count)]
 
 
 def _r(value: float) -> float:

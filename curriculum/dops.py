@@ -51,8 +51,8 @@ def _assessing_enrollment(user, trainee_id: int) -> int | None:
     if user.pk == trainee_id:
         return None
     return (
-        Enrollment.objects.filter(trainee_id=trainee_id, supervisors=user, active=True)
-        .order_by("start_date", "pk")
+        Enrollment.objects.current(trainee_id)
+        .filter(supervisors=user)
         .values_list("pk", flat=True)
         .first()
     )
@@ -75,12 +75,7 @@ def entry_assessments_panel(request: HttpRequest, entry: Entry) -> dict | None:
         return None
     program = None
     if assessments:  # what each counts for is the program's to say
-        enrollment = (
-            Enrollment.objects.filter(trainee_id=entry.trainee_id, active=True)
-            .select_related("program")
-            .order_by("start_date", "pk")
-            .first()
-        )
+        enrollment = Enrollment.objects.current(entry.trainee_id).select_related("program").first()
         program = enrollment.program if enrollment else None
     with_counts_for(assessments, program)
     record_url = ""

@@ -49,6 +49,11 @@ class Dosimetry:
     alerts: list  # DoseAlerts of this quarter and the one before
     more: bool
 
+    @property
+    def alert_level(self) -> int | None:
+        """The highest level crossed this quarter or the last (the banner's)."""
+        return max((a.level for a in self.alerts), default=None)
+
 
 def dosimetry_of(enrollment: Enrollment, today: date | None = None) -> Dosimetry:
     """The Radiation page's dosimetry section for the enrollment's trainee, under their
@@ -77,12 +82,7 @@ def dosimetry_of(enrollment: Enrollment, today: date | None = None) -> Dosimetry
 
 
 def _enrollment_of(person) -> Enrollment | None:
-    return (
-        Enrollment.objects.filter(trainee=person, active=True)
-        .select_related("program")
-        .order_by("start_date", "pk")
-        .first()
-    )
+    return Enrollment.objects.current(person).select_related("program").first()
 
 
 def record_reading(
@@ -129,15 +129,19 @@ def _raise_alerts(person, enrollment: Enrollment, today: date) -> None:
             continue  # a concurrent reading stored this crossing (and mailed it) first
         if quarter >= recent and level >= newly.get((quarter, quantity), (0, None))[0]:
             newly[quarter, quantity] = (level, dose)
-    for (quarter, quantity), (level, dose) in sorted(newly.items()):
-        _mail_directors(person, enrollment, quarter, quantity, level, dose)
+    if newly:
+        directors = list(enrollment.program.directors.all())
+        for (quarter, quantity), (level, dose) in sorted(newly.items()):
+            _mail_directors(person, enrollment, directors, quarter, quantity, level, dose)
 
 
-def _mail_directors(person, enrollment: Enrollment, quarter, quantity: str, level, dose) -> None:
+def _mail_directors(
+    person, enrollment: Enrollment, directors: list, quarter, quantity: str, level, dose
+) -> None:
     program = enrollment.program
     what = Level(level).label.lower()
     url = settings.PRECEPT_BASE_URL + reverse("curriculum:trainee_radiation", args=[enrollment.pk])
-    for director in program.directors.all():
+    for director in directors:
         email_on_commit(
             f"Precept: {person.display_name} reached the {what} ({Quantity(quantity).label})",
             f"{person.display_name}'s {Quantity(quantity).label} dose reached the {what} "

@@ -234,12 +234,7 @@ def _csv_response(request, trainee) -> HttpResponse:
 
 
 def _own_enrollment(request) -> Enrollment | None:
-    return (
-        Enrollment.objects.filter(trainee=request.user, active=True)
-        .select_related("trainee", "program")
-        .order_by("start_date", "pk")
-        .first()
-    )
+    return Enrollment.objects.current(request.user).select_related("trainee", "program").first()
 
 
 def my_logbook_csv(request: HttpRequest) -> HttpResponse:

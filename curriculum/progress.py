@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from procedures.models import BlockResponse, Entry, Modality
 from programs.models import Enrollment, Program
+from programs.sql import db_date, fetch, read_date, sql_in
 
 from .models import ObservedAssessment, ProgressSnapshot, Requirement, Stage
 
@@ -258,24 +259,9 @@ class _Group:
     drugs: frozenset = frozenset()
 
 
-def _in(column: str, values) -> tuple[str, list]:
-    values = sorted(values)
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
-
-
-def _day(value) -> str:
-    return connection.ops.adapt_datefield_value(value)
-
-
 def _ordinal(value) -> int:
-    """A day as returned by the database (a date, or an ISO string on SQLite)."""
-    return (value if isinstance(value, date) else date.fromisoformat(value)).toordinal()
-
-
-def _fetch(query: str, params: list) -> list:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
+    """A day as returned by the database, as an ordinal."""
+    return read_date(value).toordinal()
 
 
 def _bar(requirement: Requirement, kind: str) -> tuple[int, int]:
@@ -293,18 +279,18 @@ def _keys(source: str, trainee_ids, oldest: date | None) -> tuple[list[str], str
     """The columns to group by (trainee, procedure, guidance, then the status for entries,
     then the day if `oldest`), and the WHERE clause on `e` with its parameters for these
     trainees' counted rows of `source` (since `oldest` if given)."""
-    where, params = _in("e.trainee_id", trainee_ids)
+    where, params = sql_in("e.trainee_id", trainee_ids)
     columns = ["e.trainee_id", "e.procedure_id", "e.guidance"]
     day_field = "observed_on"
     if source == ENTRIES:
-        statuses, values = _in("e.status", [SIGNED_OFF, SUBMITTED])
+        statuses, values = sql_in("e.status", [SIGNED_OFF, SUBMITTED])
         where += f" AND {statuses}"
         params += values
         columns.append("e.status")
         day_field = "performed_on"
     if oldest is not None:
         where += f" AND e.{day_field} >= %s"
-        params.append(_day(oldest))
+        params.append(db_date(oldest))
         columns.append(f"e.{day_field}")
     return columns, where, params
 
@@ -318,7 +304,7 @@ def _named(requirements) -> tuple[str, list]:
     types = set().union(*(r.type_ids for r in requirements))
     if not types:
         return " AND 1 = 0", []
-    named, params = _in("e.procedure_id", types)
+    named, params = sql_in("e.procedure_id", types)
     return f" AND {named}", params
 
 
@@ -349,7 +335,7 @@ def _groups(source: str, trainee_ids, oldest: date | None, requirements) -> list
             sum_params.append(at_least)
         sums.append(f"SUM(CASE WHEN {' AND '.join(tests) or '1 = 1'} THEN 1 ELSE 0 END)")
     keys = ", ".join(columns)
-    rows = _fetch(
+    rows = fetch(
         f"SELECT {keys}, {', '.join(sums)} FROM {source} e WHERE {where} GROUP BY {keys}",
         sum_params + params,
     )
@@ -371,7 +357,7 @@ def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]
     columns, where, params = _keys(ENTRIES, trainee_ids, oldest)
     named, named_params = _named(requirements)
     where, params = where + named, params + named_params
-    listed, drugs = _in("i.injectate_id", set().union(*(r.injectate_ids for r in requirements)))
+    listed, drugs = sql_in("i.injectate_id", set().union(*(r.injectate_ids for r in requirements)))
     select = f"SELECT {', '.join(columns)}, e.role, e.autonomy, e.id, i.injectate_id"
     if connection.vendor == "postgresql" and len(trainee_ids) <= PROBE_TRAINEES:
         # A few trainees (a rebuild after one changed): look up each of their entries'
@@ -379,7 +365,7 @@ def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]
         # that used a listed injectate, a cost that grows with the program (4 ms against
         # 2.6 ms at 60 trainees, measured); OFFSET 0 keeps it from merging the lookup back
         # into that join.
-        rows = _fetch(
+        rows = fetch(
             f"{select} FROM {ENTRIES} e CROSS JOIN LATERAL (SELECT i.injectate_id "
             f"FROM {ENTRY_INJECTATES} i WHERE i.entry_id = e.id AND {listed} OFFSET 0) i "
             f"WHERE {where}",
@@ -391,7 +377,7 @@ def _drug_groups(trainee_ids, oldest: date | None, requirements) -> list[_Group]
             # index and tests the injectate, instead of once per listed injectate (one
             # trainee's 3,000 entries, two listed: 1.55 → 1.06 ms, measured).
             listed = f"+{listed}"
-        rows = _fetch(
+        rows = fetch(
             f"{select} FROM {ENTRY_INJECTATES} i JOIN {ENTRIES} e ON e.id = i.entry_id "
             f"WHERE {where} AND {listed}",
             params + drugs,
@@ -496,8 +482,8 @@ def _count_measured(requirements, trainee_ids, today: date, counts) -> None:
     the same rules as entries (procedure type, guidance, role, autonomy for what is done,
     window). One query of those entries only, in SQL: built through the ORM it took 0.7 ms
     on every rebuild, where SQLite ran it in 0.04 (measured)."""
-    where, params = _in("e.trainee_id", trainee_ids)
-    statuses, values = _in("e.status", [SIGNED_OFF, SUBMITTED])
+    where, params = sql_in("e.trainee_id", trainee_ids)
+    statuses, values = sql_in("e.status", [SIGNED_OFF, SUBMITTED])
     named, named_params = _named(requirements)
     measured = " AND ".join(
         f"e.{column} IS NOT NULL"
@@ -509,7 +495,7 @@ def _count_measured(requirements, trainee_ids, today: date, counts) -> None:
             "other_stress_mm",
         )
     )
-    rows = _fetch(
+    rows = fetch(
         "SELECT e.trainee_id, e.procedure_id, e.guidance, e.status, e.status, e.role,"
         f" e.autonomy, e.performed_on FROM {ENTRIES} e"
         f" WHERE {where} AND {statuses}{named} AND {measured}",
@@ -531,11 +517,11 @@ def _count_series(requirements, trainee_ids, today: date, counts) -> None:
     of running series, not for positive ones. One query (a trainee has a few dozen), in
     SQL: its four joins took the ORM 0.9 ms to build on every rebuild, where SQLite ran the
     query in 0.25 (measured)."""
-    where, params = _in("e.trainee_id", trainee_ids)
+    where, params = sql_in("e.trainee_id", trainee_ids)
     named, named_params = _named(requirements)
     # A diary is a JSON list: stored as text on SQLite, as jsonb on PostgreSQL.
     empty = "'[]'::jsonb" if connection.vendor == "postgresql" else "'[]'"
-    rows = _fetch(
+    rows = fetch(
         "SELECT e.trainee_id, e.procedure_id, e.guidance, e.status, f.status, e.role,"
         f" e.autonomy, e.performed_on FROM {BLOCK_RESPONSES} b"
         f" JOIN {ENTRIES} e ON e.id = b.entry_id"
@@ -640,9 +626,9 @@ def _count_assessments(requirements, trainee_ids, today: date, counts) -> None:
     requirement of one program, in curriculum order): each DOPS for its own requirement,
     or `preferred_requirement`'s, when it matches it, is rated at least its minimum and
     falls inside its window. One grouped query (a trainee has a few dozen DOPS at most)."""
-    where, params = _in("e.trainee_id", trainee_ids)
+    where, params = sql_in("e.trainee_id", trainee_ids)
     keys = "e.trainee_id, e.procedure_id, e.guidance, e.requirement_id, e.rating, e.observed_on"
-    rows = _fetch(
+    rows = fetch(
         f"SELECT {keys}, COUNT(*) FROM {ASSESSMENTS} e WHERE {where} GROUP BY {keys}", params
     )
     by_id = {r.pk: r for r in requirements}
@@ -749,8 +735,8 @@ def _versions(enrollments: list[Enrollment], today: date) -> tuple[dict, dict, d
     the ORM's two queries (the programs' versions; the snapshots joined with their
     enrollments) made one warm progress_for take 0.71 ms against 0.08 on SQLite, 1.15
     against 0.27 on PostgreSQL (measured)."""
-    where, params = _in("en.id", {e.pk for e in enrollments})
-    rows = _fetch(
+    where, params = sql_in("en.id", {e.pk for e in enrollments})
+    rows = fetch(
         "SELECT en.id, en.record_version, en.program_id, p.curriculum_version, s.counts,"
         " s.record_version, s.curriculum_version, s.computed_on"
         f" FROM {ENROLLMENTS} en JOIN {PROGRAMS} p ON p.id = en.program_id"

@@ -4,12 +4,12 @@ estimated patient dose. The rules and the SQL are procedures.radiation's; this m
 stores what they compute and puts it in the page's shape.
 
 Cost: the trainee's figures are stored (RadiationSnapshot, recomputed when their record
-version moves, as progress is), the program's medians once a day (ProgramDoseReference);
-a view reads both, the catalogue and one procedure's cases for the curve: a bounded
-number of queries whatever the size of the logbook or the program.
+version moves, as progress is; Cohort shows them marked while the background recomputes
+them), the program's medians once a day in the background (ProgramDoseReference); a
+page reads both and the catalogue: a bounded number of queries whatever the size of the
+logbook or the program.
 """
 
-import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,8 +25,6 @@ from procedures.models import Modality, ProcedureType
 from procedures.radiation import (
     BAND_WORDS,
     DAP,
-    FLAG_MIN_CASES,
-    FLAG_RATIO,
     FLUORO_TIME,
     K_FACTORS,
     K_SOURCE,
@@ -34,17 +32,20 @@ from procedures.radiation import (
     ROLLING_WINDOW,
     SINGLE_LEVEL,
     Comparison,
+    comparable,
     effective_dose,
     fluoro_series,
-    group_medians,
     monthly_sums,
+    over_twice,
+    program_medians,
     rolling_median,
     trainee_medians,
 )
-from programs.dosimetry import since_last_quarter
+from programs.dosimetry import Level, since_last_quarter
 from programs.models import DoseAlert, DoseReading, Enrollment, Program
+from programs.sql import db_date, placeholders, read_date, read_json
 
-from .charts import Series, line_chart, stacked_bars
+from .charts import Series, last_months, line_chart, stacked_bars
 from .models import ProgramDoseReference, RadiationSnapshot
 
 MONTHS = 12
@@ -62,8 +63,7 @@ def _compute(trainee_ids: list[int], today: date) -> dict[int, dict]:
     """{trainee id: their stored figures (RadiationSnapshot's fields)}: three queries for
     them all. The months are those a page can show until the record changes again (from
     MONTHS + 1 months back: the snapshot may be read a month later)."""
-    back = today.year * 12 + today.month - 1 - MONTHS
-    sums = monthly_sums(trainee_ids, date(back // 12, back % 12 + 1, 1))
+    sums = monthly_sums(trainee_ids, last_months(today, MONTHS + 1)[0])
     medians = trainee_medians(trainee_ids)
     series = fluoro_series(trainee_ids)
     return {pk: _figures(sums[pk], medians[pk], series[pk]) for pk in set(trainee_ids)}
@@ -157,17 +157,6 @@ def radiation_snapshots(
     return found
 
 
-def _day(value) -> date | None:
-    """A date as the database returns it (ISO text on SQLite)."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _json(value):
-    """A JSON column as the database returns it: text on both (Django asks psycopg2 for
-    text, and decodes JSONField itself)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _stored(enrollments: list[Enrollment], figures) -> list[tuple]:
     """(enrollment id, its record version, the snapshot's version, day, *figures) of each
     enrollment, the snapshot's parts None where it has none. In SQL: for Cohort's fifty
@@ -178,12 +167,12 @@ def _stored(enrollments: list[Enrollment], figures) -> list[tuple]:
         f"SELECT e.id, e.record_version, s.record_version, s.computed_on{columns}"
         f" FROM {Enrollment._meta.db_table} e"
         f" LEFT JOIN {RadiationSnapshot._meta.db_table} s ON s.enrollment_id = e.id"
-        f" WHERE e.id IN ({', '.join(['%s'] * len(ids))})"
+        f" WHERE e.id IN ({placeholders(ids)})"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, ids)
         return [
-            (pk, current, stored, _day(on), *(_json(v) for v in values))
+            (pk, current, stored, read_date(on), *(read_json(v) for v in values))
             for pk, current, stored, on, *values in cursor.fetchall()
         ]
 
@@ -196,7 +185,7 @@ def _refresh_later(enrollment_ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET refresh_requested = %s WHERE NOT refresh_requested"
-            f" AND enrollment_id IN ({', '.join(['%s'] * len(ids))}) RETURNING enrollment_id",
+            f" AND enrollment_id IN ({placeholders(ids)}) RETURNING enrollment_id",
             [True, *ids],
         )
         claimed = sorted(row[0] for row in cursor.fetchall())
@@ -234,7 +223,7 @@ def _store(stale, fresh: dict, versions: dict, today: date, blanks: dict) -> Non
 def store_program_reference(program_id: int, today: date) -> dict:
     """Compute and store a program's medians for `today`: two queries (one INSERT … ON
     CONFLICT)."""
-    medians = _medians_json(group_medians(program_id=program_id))
+    medians = _medians_json(program_medians(program_id))
     ProgramDoseReference.objects.bulk_create(
         [
             ProgramDoseReference(
@@ -272,7 +261,7 @@ def program_reference(program: Program, today: date | None = None) -> tuple[dict
         stored = cursor.fetchone()
     if stored is None:
         return store_program_reference(program.pk, today), today
-    medians, on = _json(stored[0]), _day(stored[1])
+    medians, on = read_json(stored[0]), read_date(stored[1])
     if on < today:
         claimed = (
             ProgramDoseReference.objects.filter(program=program)
@@ -372,14 +361,9 @@ class RadiationPage:
         return sum((r.effective_msv or 0 for r in self.ct), Decimal(0))
 
 
-def _last_months(today: date) -> list[date]:
-    back = today.year * 12 + today.month - 1 - (MONTHS - 1)
-    return [date((back + i) // 12, (back + i) % 12 + 1, 1) for i in range(MONTHS)]
-
-
 def _months(stored: dict, today: date) -> list[MonthRow]:
     rows = []
-    for first in _last_months(today):
+    for first in last_months(today, MONTHS):
         month = stored.get(first.strftime("%Y-%m"), {})
         f_cases, time_s, dap, kerma = month.get("f", [0, "0", "0", "0"])
         c_cases, dlp, _, dose = month.get("c", [0, "0", 0, "0"])
@@ -511,19 +495,18 @@ def _dose_facts(person_ids: list[int], today: date) -> list[tuple]:
     empty page: PostgreSQL refuses "IN ()")."""
     if not person_ids:
         return []
-    marks = ", ".join(["%s"] * len(person_ids))
+    marks = placeholders(person_ids)
     query = (
         f"SELECT person_id, level FROM {DoseAlert._meta.db_table}"
         f" WHERE person_id IN ({marks}) AND quarter >= %s"
         f" UNION ALL SELECT DISTINCT person_id, 0 FROM {DoseReading._meta.db_table}"
         f" WHERE person_id IN ({marks}) AND period_end > %s"
     )
-    day = connection.ops.adapt_datefield_value
     params = [
         *person_ids,
-        day(since_last_quarter(today)),
+        db_date(since_last_quarter(today)),
         *person_ids,
-        day(today - timedelta(days=122)),
+        db_date(today - timedelta(days=122)),
     ]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -546,10 +529,10 @@ class CohortRadiation:
 
     @property
     def dose_words(self) -> str:
-        if self.dose_level == 3:
+        if self.dose_level == Level.LIMIT:
             return "Over a dose limit"
         if self.dose_level:
-            return f"Investigation level {'I' * self.dose_level}"
+            return Level(self.dose_level).label
         return "Within the levels" if self.recent_reading else "No recent reading"
 
 
@@ -577,8 +560,7 @@ def cohort_radiation(
     for enrollment in enrollments:
         mine = stored.get(enrollment.pk, {}).get("medians", {})
         ratios, flagged = [], 0
-        # Floats, not Decimals, for fifty trainees' groups: doubling is exact in binary,
-        # so "over twice" is decided as on the Radiation page.
+        # Floats, not Decimals, for fifty trainees' groups; the rule is the page's.
         for group in {key.rsplit(":", 1)[0] for key in mine}:
             over = False
             for measure in (FLUORO_TIME, DAP):
@@ -586,11 +568,9 @@ def cohort_radiation(
                 if key not in mine or key not in theirs:
                     continue
                 (n, value), (pn, pvalue) = mine[key], theirs[key]
-                if n < FLAG_MIN_CASES or pn < FLAG_MIN_CASES or not pvalue:
-                    continue
                 value = float(value)
-                over = over or value > FLAG_RATIO * pvalue
-                if measure == FLUORO_TIME:
+                over = over or over_twice(n, value, pn, pvalue)
+                if measure == FLUORO_TIME and comparable(n, pn, pvalue):
                     ratios.append(value / pvalue)
             flagged += over  # a procedure type and band: one flag
         result[enrollment.pk] = CohortRadiation(

@@ -26,12 +26,7 @@ def _procedure_param(request: HttpRequest) -> int | None:
 
 
 def _own_enrollment(request: HttpRequest) -> Enrollment | None:
-    return (
-        Enrollment.objects.filter(trainee=request.user, active=True)
-        .select_related("trainee", "program")
-        .order_by("start_date", "pk")
-        .first()
-    )
+    return Enrollment.objects.current(request.user).select_related("trainee", "program").first()
 
 
 def _may_record(request: HttpRequest, enrollment: Enrollment) -> bool:

@@ -25,9 +25,10 @@ from procedures.safety import bundle_compliance
 from procedures.series import flagged_ablation_counts
 from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
+from programs.dosimetry import Level
 from programs.models import Enrollment, Program
 
-from .charts import Series, stacked_bars
+from .charts import Series, last_months, stacked_bars
 from .dops import with_counts_for
 from .forms import AssessmentForm
 from .models import ObservedAssessment
@@ -55,16 +56,7 @@ COHORT_PAGE_SIZE = 50  # trainees per Cohort page; the CSV has them all
 def _monthly_chart(trainee_id: int) -> dict:
     """Entries (all but drafts) per month by guidance over the last twelve months (one
     query of the stored monthly counts)."""
-    today = timezone.localdate()
-    # Month arithmetic, not days: 31 × 11 days back from a 1st can land in the month
-    # before, and the chart then showed thirteen months.
-    back = today.year * 12 + today.month - 1 - (CHART_MONTHS - 1)
-    first = today.replace(year=back // 12, month=back % 12 + 1, day=1)
-    months = []
-    cursor = first
-    while cursor <= today:
-        months.append(cursor)
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    months = last_months(timezone.localdate(), CHART_MONTHS)
     keys = [m.strftime("%Y-%m") for m in months]
     # Stored per-month counts (kept by database triggers): at most twelve rows per
     # guidance, however many entries the trainee has. In SQL: the ORM took 0.49 ms to build
@@ -140,12 +132,7 @@ def my_progress(request: HttpRequest) -> HttpResponse:
     """The signed-in trainee's progress (their first active enrollment)."""
     # Not the trainee's row: they are the signed-in user, and their own page does not name
     # them (the join cost 0.3 ms on PostgreSQL, measured).
-    enrollment = (
-        Enrollment.objects.filter(trainee=request.user, active=True)
-        .select_related("program")
-        .order_by("start_date", "pk")
-        .first()
-    )
+    enrollment = Enrollment.objects.current(request.user).select_related("program").first()
     if enrollment is None:
         return render(request, "curriculum/not_enrolled.html", {"page": "progress"})
     context = _progress_context(enrollment)
@@ -429,7 +416,11 @@ def _radiation_cell(radiation) -> str:
     )
     level = radiation.dose_level
     badge = (
-        "text-bg-danger" if level == 3 else "text-bg-warning" if level else "text-bg-light border"
+        "text-bg-danger"
+        if level == Level.LIMIT
+        else "text-bg-warning"
+        if level
+        else "text-bg-light border"
     )
     # Medians a sign-off has made stale are shown, marked, while the background recomputes
     # them (curriculum.radiation.radiation_snapshots).

@@ -15,9 +15,10 @@ base page against DESIGN's 3×, measured on the 180,000-entry benchmark).
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import connection
+
+from programs.sql import placeholders, read_date
 
 from .models import Entry, StressStructure
 
@@ -58,9 +59,8 @@ def _latest(trainee_id: int) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(query, [trainee_id, LOOK_BACK])
         rows = [dict(zip(COLUMNS, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:  # SQLite returns a date as its ISO text
-        if not isinstance(row["performed_on"], date):
-            row["performed_on"] = date.fromisoformat(row["performed_on"])
+    for row in rows:
+        row["performed_on"] = read_date(row["performed_on"])
     return rows
 
 
@@ -71,7 +71,7 @@ def _injectates(entry_ids: list[int]) -> dict[int, list[int]]:
         return found
     query = (
         f"SELECT entry_id, injectate_id FROM {Entry.injectates.through._meta.db_table}"
-        f" WHERE entry_id IN ({', '.join(['%s'] * len(entry_ids))})"
+        f" WHERE entry_id IN ({placeholders(entry_ids)})"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, entry_ids)

@@ -34,6 +34,8 @@ from enum import StrEnum
 
 from django.db import connection
 
+from programs.sql import placeholders
+
 from .models import ContrastPattern, Entry, Injectate, Modality, ProcedureType
 
 STEROID = Injectate.Category.STEROID
@@ -236,10 +238,6 @@ class Compliance:
         return self.compliant * 100 // self.cases if self.cases else None
 
 
-def _placeholders(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def bundle_compliance(trainee_ids, *, per: str = "trainee") -> dict[int, Compliance]:
     """{trainee id: Compliance} over their bundle cases (all but drafts and returned
     ones: what was submitted or signed); one grouped query. A trainee with no bundle case
@@ -283,7 +281,7 @@ def bundle_compliance(trainee_ids, *, per: str = "trainee") -> dict[int, Complia
     steroid = "1"
     if cervical:
         steroid = (
-            f"CASE WHEN e.procedure_id IN ({_placeholders(cervical)}) AND EXISTS ("
+            f"CASE WHEN e.procedure_id IN ({placeholders(cervical)}) AND EXISTS ("
             f"SELECT 1 FROM {through} t INNER JOIN {injectate} i ON i.id = t.injectate_id"
             " WHERE t.entry_id = e.id AND i.particulate AND i.category = %s"
             ") THEN 0 ELSE 1 END"
@@ -299,8 +297,8 @@ def bundle_compliance(trainee_ids, *, per: str = "trainee") -> dict[int, Complia
         f"SELECT {key}, SUM(CASE WHEN {case} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {case} THEN (CASE WHEN {done} THEN ({steroid}) ELSE 0 END) ELSE 0 END)"
         f" FROM {entry} e"
-        f" WHERE e.procedure_id IN ({_placeholders(types)})"
-        f" AND e.trainee_id IN ({_placeholders(trainee_ids)})"
+        f" WHERE e.procedure_id IN ({placeholders(types)})"
+        f" AND e.trainee_id IN ({placeholders(trainee_ids)})"
         f" GROUP BY e.procedure_id, {key}"
     )
     with connection.cursor() as cursor:

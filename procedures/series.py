@@ -23,6 +23,7 @@ from django.db.models import Q
 
 from programs.access import block_thresholds
 from programs.models import BlockThreshold
+from programs.sql import placeholders
 
 from . import blocks
 from .models import BlockResponse, Entry, ProcedureType
@@ -258,10 +259,10 @@ def _ablations_by_block(trainee_ids, types) -> list[tuple[int, int | None, int]]
         group = "e.trainee_id, e.rests_on_id"
     query = (
         "SELECT e.trainee_id, e.rests_on_id,"
-        f" SUM(CASE WHEN e.status IN ({', '.join(['%s'] * len(shown))}) THEN 1 ELSE 0 END)"
+        f" SUM(CASE WHEN e.status IN ({placeholders(shown)}) THEN 1 ELSE 0 END)"
         f" FROM {Entry._meta.db_table} e"
-        f" WHERE e.procedure_id IN ({', '.join(['%s'] * len(types))})"
-        f" AND e.trainee_id IN ({', '.join(['%s'] * len(trainee_ids))})"
+        f" WHERE e.procedure_id IN ({placeholders(types)})"
+        f" AND e.trainee_id IN ({placeholders(trainee_ids)})"
         f" GROUP BY {group}"
     )
     with connection.cursor() as cursor:

@@ -68,6 +68,13 @@ class Limits:
     def preset_label(self) -> str:
         return Preset(self.preset).label
 
+    def quarter_level(self, quantity: str, dose: Decimal) -> int | None:
+        """The investigation level a quarter's `dose` of `quantity` reaches, or None."""
+        for level in (Level.INVESTIGATION_2, Level.INVESTIGATION_1):
+            if dose >= self.quarterly_level(quantity, level):
+                return level
+        return None
+
     def quarterly_level(self, quantity: str, level: int) -> Decimal:
         """The dose in one calendar quarter at which `level` (I or II) is crossed."""
         pct = self.level_1_pct if level == Level.INVESTIGATION_1 else self.level_2_pct
@@ -146,10 +153,6 @@ class QuantityStatus:
     def percent_of_annual(self) -> int | None:
         return _percent(self.last_12_months, self.annual_limit)
 
-    @property
-    def percent_of_five_years(self) -> int | None:
-        return _percent(self.last_5_years or Decimal(0), self.five_year_limit)
-
 
 @dataclass
 class DoseStatus:
@@ -178,8 +181,9 @@ def crossings(readings: list[Reading], limits: Limits) -> set[tuple[date, str, i
     quarter's total at or over the level."""
     found = set()
     for (quarter, quantity), total in quarter_totals(readings).items():
+        reached = limits.quarter_level(quantity, total) or 0
         for level in (Level.INVESTIGATION_1, Level.INVESTIGATION_2):
-            if total >= limits.quarterly_level(quantity, level):
+            if reached >= level:
                 found.add((quarter, quantity, int(level), total))
     return found
 
@@ -239,12 +243,7 @@ def dose_status(readings: list[Reading], limits: Limits, today: date) -> DoseSta
             if effective and limits.effective_five_years is not None
             else year > annual
         )
-        if over:
-            row.level = Level.LIMIT
-        elif quarter >= row.level_2:
-            row.level = Level.INVESTIGATION_2
-        elif quarter >= row.level_1:
-            row.level = Level.INVESTIGATION_1
+        row.level = Level.LIMIT if over else limits.quarter_level(quantity, quarter)
         status.quantities.append(row)
     return status
 
@@ -268,7 +267,11 @@ def limits_of(program) -> Limits:
     return Limits(
         preset=preset.preset,
         annual=annual,
-        effective_one_year=program.limit_one_year_msv or preset.effective_one_year,
+        effective_one_year=(
+            program.limit_one_year_msv
+            if program.limit_one_year_msv is not None
+            else preset.effective_one_year
+        ),
         effective_five_years=(
             program.limit_five_years_msv
             if program.limit_five_years_msv is not None

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .dosimetry import Preset, Quantity
+from .dosimetry import Level, Preset, Quantity
 
 # The longest a supervisor may go between typing their password to sign: a working day.
 SIGNOFF_PASSWORD_MAX_MINUTES = 720
@@ -139,6 +139,11 @@ class EnrollmentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
+    def current(self, trainee):
+        """`trainee`'s active enrollments (a user or an id), the one their pages show
+        first: the earliest started."""
+        return self.filter(trainee=trainee, active=True).order_by("start_date", "pk")
+
 
 class Enrollment(TimeStampedModel):
     """A trainee in a program, with the supervisors who may verify their entries."""
@@ -243,7 +248,7 @@ class DoseAlert(models.Model):
     person = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="dose_alerts")
     quarter = models.DateField(help_text="The first day of the calendar quarter.")
     quantity = models.CharField(max_length=20, choices=Quantity.choices)
-    level = models.PositiveSmallIntegerField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
     dose = models.DecimalField("dose when crossed (mSv)", max_digits=8, decimal_places=3)
     created_at = models.DateTimeField(auto_now_add=True)
 

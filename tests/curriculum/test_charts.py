@@ -108,3 +108,17 @@ def test_an_unknown_series_gets_a_neutral_colour_and_bad_data_is_refused():
         stacked_bars(MONTHS, [Series("ct", "CT", [1])])
     with pytest.raises(ValueError, match="negative"):
         stacked_bars(["Jan"], [Series("ct", "CT", [-1])])
+
+
+def test_last_months_cross_a_year_and_end_with_todays():
+    from datetime import date
+
+    from curriculum.charts import last_months
+
+    assert last_months(date(2026, 2, 28), 3) == [
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+    ]
+    assert len(last_months(date(2026, 12, 31), 12)) == 12
+    assert last_months(date(2026, 12, 31), 12)[0] == date(2026, 1, 1)

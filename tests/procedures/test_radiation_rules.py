@@ -16,10 +16,11 @@ from procedures.radiation import (
     band_of,
     effective_dose,
     fluoro_series,
-    group_medians,
     median,
     monthly_sums,
+    program_medians,
     rolling_median,
+    trainee_medians,
 )
 from tests.factories import EntryFactory
 
@@ -120,11 +121,11 @@ def test_group_medians_per_procedure_band_and_measure(alice, bob, charlie, dave,
     for seconds in (60, 60, 60):
         _case(charlie, dave, seconds)
 
-    mine = group_medians(trainee_id=alice.pk)
+    mine = trainee_medians([alice.pk])[alice.pk]
     assert mine[tfesi, SINGLE_LEVEL, "f"] == (5, D("30.0"))
     assert mine[tfesi, MULTI_LEVEL, "f"] == (2, D("60.0"))  # the mean of the middle two
     assert mine[tfesi, SINGLE_LEVEL, "d"] == (6, D("300.00"))  # 100, 200, 300, 300, 400, 1000
-    programs = group_medians(program_id=program.pk)
+    programs = program_medians(program.pk)
     # alice's five and charlie's three: 10 20 30 40 60 60 60 100
     assert programs[tfesi, SINGLE_LEVEL, "f"] == (8, D("50.0"))
 
@@ -139,7 +140,7 @@ def test_other_programs_cases_are_not_the_programs(alice, bob, program):
     _case(alice, bob, 10)
     _case(stranger, bob, 500)
     tfesi = ProcedureType.objects.get(slug="lumbar-tfesi").pk
-    assert group_medians(program_id=program.pk)[tfesi, SINGLE_LEVEL, "f"] == (1, D("10.0"))
+    assert program_medians(program.pk)[tfesi, SINGLE_LEVEL, "f"] == (1, D("10.0"))
 
 
 def test_monthly_sums_leave_out_drafts_and_sum_per_month(alice, bob):
@@ -203,8 +204,6 @@ def test_several_trainees_at_once_are_each_their_own(alice, bob, charlie, dave):
     for seconds in (10, 20, 30):
         _case(alice, bob, seconds)
     _case(charlie, dave, 99)
-    from procedures.radiation import trainee_medians
-
     medians = trainee_medians([alice.pk, charlie.pk])
     assert medians[alice.pk][tfesi, SINGLE_LEVEL, "f"] == (3, D("20.0"))
     assert medians[charlie.pk][tfesi, SINGLE_LEVEL, "f"] == (1, D("99.0"))
@@ -213,3 +212,12 @@ def test_several_trainees_at_once_are_each_their_own(alice, bob, charlie, dave):
     assert len(series[alice.pk][tfesi]) == 3
     since = timezone.localdate() - timedelta(days=60)
     assert set(monthly_sums([alice.pk, charlie.pk], since)) == {alice.pk, charlie.pk}
+
+
+def test_cohort_and_the_page_decide_the_flag_by_one_rule_with_floats_or_decimals():
+    from procedures.radiation import over_twice
+
+    for value, program in (("40.2", "20.1"), ("40.3", "20.1"), ("0.3", "0.15")):
+        assert over_twice(5, D(value), 5, D(program)) == over_twice(
+            5, float(value), 5, float(program)
+        )
