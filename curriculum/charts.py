@@ -67,18 +67,15 @@ class Series:
 
 
 @dataclass
-class BarChart:
+class Plot:
+    """A chart's drawing area: what a bar chart and a line chart share."""
+
     width: int
     height: int
     plot_left: float
     plot_right: float
     baseline: float
     top: int  # the value at the top of the scale
-    segments: list[Segment] = field(default_factory=list)
-    ticks: list[Tick] = field(default_factory=list)
-    columns: list[Column] = field(default_factory=list)
-    legend: list[dict] = field(default_factory=list)  # {"label", "colour"}
-    empty: bool = True
 
     @property
     def view_box(self) -> str:
@@ -89,13 +86,23 @@ class BarChart:
         return self.plot_left - 4
 
     @property
-    def month_label_y(self) -> float:
+    def axis_label_y(self) -> float:
+        """Where the labels under the axis (months, case numbers) go."""
         return self.height - 8
 
     @property
     def middle(self) -> tuple[float, float]:
         """Where the "nothing yet" words go."""
         return ((self.plot_left + self.plot_right) / 2, (TOP + self.baseline) / 2)
+
+
+@dataclass
+class BarChart(Plot):
+    segments: list[Segment] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    legend: list[dict] = field(default_factory=list)  # {"label", "colour"}
+    empty: bool = True
 
 
 def nice_scale(largest: int, max_ticks: int = MAX_TICKS) -> tuple[int, int]:
@@ -191,38 +198,16 @@ def stacked_bars(labels: list[str], series: list[Series], titles: list[str] | No
 
 
 @dataclass
-class LineChart:
+class LineChart(Plot):
     """A line over case numbers (a learning curve), with an optional horizontal reference
     line (the program's median)."""
 
-    width: int
-    height: int
-    plot_left: float
-    plot_right: float
-    baseline: float
-    top: int
-    points: str  # "x,y x,y ...": an SVG polyline; only where there is a value
+    points: str = ""  # "x,y x,y ...": an SVG polyline; only where there is a value
     ticks: list[Tick] = field(default_factory=list)
     cases: list[Column] = field(default_factory=list)  # case numbers under the axis
     reference_y: float | None = None
     reference: float | None = None
     empty: bool = True
-
-    @property
-    def view_box(self) -> str:
-        return f"0 0 {self.width} {self.height}"
-
-    @property
-    def tick_label_x(self) -> float:
-        return self.plot_left - 4
-
-    @property
-    def case_label_y(self) -> float:
-        return self.height - 8
-
-    @property
-    def middle(self) -> tuple[float, float]:
-        return ((self.plot_left + self.plot_right) / 2, (TOP + self.baseline) / 2)
 
 
 def line_chart(values: list, reference=None, max_labels: int = 6) -> LineChart:

@@ -14,25 +14,52 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
-@register.simple_tag
-def bar_chart(
-    svg, chart_id: str, title: str, empty_text: str = "No procedures logged in these months"
-) -> str:
-    e = lambda value: escape(str(value))  # noqa: E731
-    none = ": none" if svg.empty else ""
-    grid = "".join(
+def _e(value) -> str:
+    return escape(str(value))
+
+
+def _grid(svg) -> str:
+    """The scale's lines and their numbers."""
+    return "".join(
         f'<line x1="{svg.plot_left}" x2="{svg.plot_right}" y1="{t.y}" y2="{t.y}"/>'
         f'<text x="{svg.tick_label_x}" y="{t.y}" text-anchor="end" '
         f'dominant-baseline="middle">{t.value}</text>'
         for t in svg.ticks
     )
+
+
+def _empty(svg, text: str) -> str:
+    if not svg.empty:
+        return ""
+    x, y = svg.middle
+    return f'<text class="bar-chart-empty" x="{x}" y="{y}" text-anchor="middle">{_e(text)}</text>'
+
+
+def _figure(svg, chart_id: str, title: str, drawing: str, after: str = "") -> str:
+    """The chart as an image named by its title, which points to the numbers' table."""
+    cid = _e(chart_id)
+    return mark_safe(  # every part is escaped by its maker
+        '<figure class="bar-chart mb-1">'
+        f'<svg viewBox="{svg.view_box}" class="bar-chart-svg" role="img" '
+        f'aria-labelledby="{cid}-title" focusable="false">'
+        f'<title id="{cid}-title">{_e(title)}. The numbers are in the table below.</title>'
+        f"{drawing}</svg>{after}</figure>"
+    )
+
+
+@register.simple_tag
+def bar_chart(
+    svg, chart_id: str, title: str, empty_text: str = "No procedures logged in these months"
+) -> str:
+    e = _e
+    none = ": none" if svg.empty else ""
     bars = "".join(
         f'<rect x="{s.x}" y="{s.y}" width="{s.width}" height="{s.height}" '
         f'fill="{e(s.colour)}"><title>{e(s.title)}</title></rect>'
         for s in svg.segments
     )
     labels = "".join(
-        f'<text x="{c.x}" y="{svg.month_label_y}" text-anchor="middle">{e(c.label)}</text>'
+        f'<text x="{c.x}" y="{svg.axis_label_y}" text-anchor="middle">{e(c.label)}</text>'
         + (
             f'<text class="bar-chart-total" x="{c.x}" y="{c.total_y}" '
             f'text-anchor="middle">{c.total}</text>'
@@ -41,13 +68,6 @@ def bar_chart(
         )
         for c in svg.columns
     )
-    empty = ""
-    if svg.empty:
-        x, y = svg.middle
-        empty = (
-            f'<text class="bar-chart-empty" x="{x}" y="{y}" text-anchor="middle">'
-            f"{e(empty_text)}</text>"
-        )
     legend = ""
     if svg.legend:
         items = "".join(
@@ -61,15 +81,11 @@ def bar_chart(
             f'<figcaption><ul class="bar-chart-legend list-inline small mb-0">{items}</ul>'
             "</figcaption>"
         )
-    cid = e(chart_id)
-    return mark_safe(  # every value above is escaped
-        '<figure class="bar-chart mb-1">'
-        f'<svg viewBox="{svg.view_box}" class="bar-chart-svg" role="img" '
-        f'aria-labelledby="{cid}-title" focusable="false">'
-        f'<title id="{cid}-title">{e(title)}{none}. The numbers are in the table below.</title>'
-        f'<g class="bar-chart-grid">{grid}</g><g class="bar-chart-bars">{bars}</g>'
-        f'<g class="bar-chart-labels">{labels}</g>{empty}</svg>{legend}</figure>'
+    drawing = (
+        f'<g class="bar-chart-grid">{_grid(svg)}</g><g class="bar-chart-bars">{bars}</g>'
+        f'<g class="bar-chart-labels">{labels}</g>{_empty(svg, empty_text)}'
     )
+    return _figure(svg, chart_id, f"{title}{none}", drawing, legend)
 
 
 @register.simple_tag
@@ -92,15 +108,9 @@ def chart_table(chart) -> str:
 def line_chart_svg(svg, chart_id: str, title: str, reference_label: str = "") -> str:
     """A learning curve (curriculum.charts.line_chart) as SVG; its numbers are in a table
     beside it."""
-    e = lambda value: escape(str(value))  # noqa: E731
-    grid = "".join(
-        f'<line x1="{svg.plot_left}" x2="{svg.plot_right}" y1="{t.y}" y2="{t.y}"/>'
-        f'<text x="{svg.tick_label_x}" y="{t.y}" text-anchor="end" '
-        f'dominant-baseline="middle">{t.value}</text>'
-        for t in svg.ticks
-    )
+    e = _e
     labels = "".join(
-        f'<text x="{c.x}" y="{svg.case_label_y}" text-anchor="middle">{e(c.label)}</text>'
+        f'<text x="{c.x}" y="{svg.axis_label_y}" text-anchor="middle">{e(c.label)}</text>'
         for c in svg.cases
     )
     reference = ""
@@ -110,19 +120,9 @@ def line_chart_svg(svg, chart_id: str, title: str, reference_label: str = "") ->
             f'y1="{svg.reference_y}" y2="{svg.reference_y}"><title>{e(reference_label)}</title></line>'
         )
     line = f'<polyline class="line-chart-line" points="{e(svg.points)}"/>' if svg.points else ""
-    empty = ""
-    if svg.empty:
-        x, y = svg.middle
-        empty = (
-            f'<text class="bar-chart-empty" x="{x}" y="{y}" text-anchor="middle">'
-            "Not enough cases for a curve yet</text>"
-        )
-    cid = e(chart_id)
-    return mark_safe(  # every value above is escaped
-        '<figure class="bar-chart mb-1">'
-        f'<svg viewBox="{svg.view_box}" class="bar-chart-svg" role="img" '
-        f'aria-labelledby="{cid}-title" focusable="false">'
-        f'<title id="{cid}-title">{e(title)}. The numbers are in the table below.</title>'
-        f'<g class="bar-chart-grid">{grid}</g>{reference}{line}'
-        f'<g class="bar-chart-labels">{labels}</g>{empty}</svg></figure>'
+    drawing = (
+        f'<g class="bar-chart-grid">{_grid(svg)}</g>{reference}{line}'
+        f'<g class="bar-chart-labels">{labels}</g>'
+        f"{_empty(svg, 'Not enough cases for a curve yet')}"
     )
+    return _figure(svg, chart_id, title, drawing)
