@@ -13,6 +13,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from procedures.models import (
@@ -23,10 +24,12 @@ from procedures.models import (
     ProcedureType,
     Side,
     StressStructure,
+    default_failure_complications,
 )
 from programs.models import BlockThreshold, Program
 
-from .models import Requirement, Stage
+from .entrustment import LevelRule
+from .models import Competency, CompetencyPolicy, Requirement, Stage
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "default_curriculum.toml"
 
@@ -94,6 +97,7 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             "kind": _check_choices([row.get("kind", "injection")], ProcedureType.Kind, where)[0],
             "safety_bundle": bool(row.get("safety_bundle", False)),
             "needs_stress_exam": bool(row.get("needs_stress_exam", False)),
+            **_failure(row.get("failure", {}), where),
             "active": True,
         }
         types[slug] = _sync(ProcedureType, {"slug": slug}, values, stats)
@@ -148,7 +152,111 @@ def load_curriculum(path: Path = DEFAULT_PATH) -> Counter:
             stats,
         )
         _load_stages(program, prow.get("stages", []), types, injectates, stats)
+        _load_policy(program, prow.get("competence", {}), stats)
+        _load_competencies(program, prow.get("competencies", []), types, stats)
     return stats
+
+
+def _failure(row: dict, where: str) -> dict:
+    """A procedure type's failure definition for learning curves (`failure = {...}`):
+    `complications` that count (default: all but none) and `rating_at_most` (default 2)."""
+    if not isinstance(row, dict):
+        raise LoaderError(
+            f"{where}: failure must be a table, as failure = {{ rating_at_most = 2 }}"
+        )
+    complications = row.get("complications")
+    if complications is None:
+        complications = default_failure_complications()
+    rating = row.get("rating_at_most", 2)
+    if not isinstance(rating, int) or not 0 <= rating <= 4:
+        raise LoaderError(f"{where}: failure.rating_at_most must be 0 to 4")
+    return {
+        "failure_complications": _check_choices(
+            complications, Entry.Complication, f"{where}: failure.complications"
+        ),
+        "failure_rating": rating,
+    }
+
+
+def _load_policy(program, row: dict, stats) -> None:
+    """The program's competency policy (`[programs.competence]`); what the file leaves
+    out takes the defaults, so editing the file and loading it again is the whole story."""
+    where = f"program {program.slug}: competence"
+    if not isinstance(row, dict):
+        raise LoaderError(f"{where} must be a table")
+    defaults = CompetencyPolicy()
+    values = {}
+    for name in POLICY_FIELDS:
+        value = row.get(name, getattr(defaults, name))
+        if name.startswith("cusum_"):
+            value = Decimal(str(value))
+        values[name] = value
+    rules = row.get("levels")
+    if rules is not None:
+        try:
+            values["level_rules"] = [LevelRule(**r).as_dict() for r in rules]
+        except TypeError as exc:
+            raise LoaderError(f"{where}: levels: {exc}") from exc
+    else:
+        values["level_rules"] = defaults.level_rules
+    unknown = set(row) - set(POLICY_FIELDS) - {"levels"}
+    if unknown:
+        raise LoaderError(f"{where}: unknown setting(s) {sorted(unknown)}")
+    policy = CompetencyPolicy(program=program, **values)
+    try:
+        policy.full_clean(exclude=["program"])
+    except ValidationError as exc:
+        problems = [
+            f"{field}: {message}" if field != "__all__" else message
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+        raise LoaderError(f"{where}: {'; '.join(problems)}") from exc
+    _sync(CompetencyPolicy, {"program": program}, values, stats)
+
+
+POLICY_FIELDS = (
+    "lapse_days",
+    "cusum_p0",
+    "cusum_p1",
+    "cusum_alpha",
+    "cusum_beta",
+    "evidence_observations",
+    "evidence_assessors",
+    "evidence_recent",
+    "evidence_recent_days",
+    "evidence_narratives",
+)
+
+
+def _load_competencies(program, rows, types, stats) -> None:
+    """The program's competencies (`[[programs.competencies]]`): a name, one modality and
+    the procedure types; retired (never deleted) when the file no longer lists them."""
+    _retire_missing(
+        rows,
+        program.competencies,
+        ("competency", "competencies"),
+        f"program {program.slug}",
+        stats,
+    )
+    for order, row in enumerate(rows, start=1):
+        where = f"competency {row['key']}"
+        wanted = _named_types(row, types, where)
+        if not wanted:
+            raise LoaderError(f"{where}: list its procedure_types")
+        modality = _check_choices([row.get("modality", "")], Modality, where)[0]
+        refused = [t.slug for t in wanted if modality not in t.modalities]
+        if refused:
+            raise LoaderError(f"{where}: {refused} are never done under {modality}")
+        values = {
+            "order": order,
+            "name": row["name"],
+            "modality": modality,
+            "lapse_days": row.get("lapse_days"),
+            "active": True,
+        }
+        competency = _sync(Competency, {"program": program, "key": row["key"]}, values, stats)
+        _sync_m2m(competency, competency.procedure_types, wanted, stats, "competency types")
 
 
 def _load_stages(program, rows, types, injectates, stats) -> None:
@@ -183,20 +291,34 @@ def _load_stages(program, rows, types, injectates, stats) -> None:
         _load_requirements(stage, row.get("requirements", []), types, injectates, stats)
 
 
-def _load_requirements(stage, rows, types, injectates, stats) -> None:
+def _retire_missing(rows, listed, what: tuple[str, str], where: str, stats) -> None:
+    """Refuse a repeated key; retire (never delete) the rows of `listed` the file no
+    longer names. `what`: the row's name, singular and plural."""
     keys = [row["key"] for row in rows]
     if len(set(keys)) != len(keys):
-        raise LoaderError(f"stage {stage.key}: a requirement key is repeated")
-    stats["requirements retired"] += (
-        stage.requirements.exclude(key__in=keys).filter(active=True).update(active=False)
+        raise LoaderError(f"{where}: a {what[0]} key is repeated")
+    stats[f"{what[1]} retired"] += (
+        listed.exclude(key__in=keys).filter(active=True).update(active=False)
+    )
+
+
+def _named_types(row, types, where: str) -> list:
+    """The procedure types a row lists by slug."""
+    wanted = []
+    for slug in row.get("procedure_types", []):
+        if slug not in types:
+            raise LoaderError(f"{where}: unknown procedure type {slug!r}")
+        wanted.append(types[slug])
+    return wanted
+
+
+def _load_requirements(stage, rows, types, injectates, stats) -> None:
+    _retire_missing(
+        rows, stage.requirements, ("requirement", "requirements"), f"stage {stage.key}", stats
     )
     for order, row in enumerate(rows, start=1):
         where = f"requirement {stage.key}/{row['key']}"
-        wanted_types = []
-        for slug in row.get("procedure_types", []):
-            if slug not in types:
-                raise LoaderError(f"{where}: unknown procedure type {slug!r}")
-            wanted_types.append(types[slug])
+        wanted_types = _named_types(row, types, where)
         for category in _check_choices(
             row.get("procedure_categories", []), ProcedureType.Category, where
         ):

@@ -1,7 +1,14 @@
 """The staged curriculum: a program's stages and requirements, observed assessments, and
 stored progress (DESIGN §3–4). Programs and enrollments live in `programs`."""
 
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -18,6 +25,12 @@ from procedures.models import (
 )
 from programs.access import actively_supervised_trainees, directed_trainees
 from programs.models import Enrollment, TimeStampedModel
+
+from .cusum import CusumRule
+from .entrustment import DEFAULT_RULES, LAPSE_DAYS, LevelRule, ReadinessRule
+from .entrustment import Level as EntrustmentLevel
+
+MAX_LAPSE_DAYS = 3650
 
 
 class Stage(TimeStampedModel):
@@ -305,3 +318,297 @@ class ProgramDoseReference(models.Model):
 
     def __str__(self):
         return f"Dose reference of {self.program} on {self.computed_on}"
+
+
+# --- Competence and entrustment (issue 13) ------------------------------------------------
+
+
+def default_level_rules() -> list[dict]:
+    """The default entrustment rules (curriculum.entrustment.DEFAULT_RULES) as stored."""
+    return [rule.as_dict() for rule in DEFAULT_RULES]
+
+
+def _decimal(name: str, default: str, help_text: str) -> models.DecimalField:
+    return models.DecimalField(
+        name, max_digits=4, decimal_places=3, default=Decimal(default), help_text=help_text
+    )
+
+
+class CompetencyPolicy(TimeStampedModel):
+    """A program's rules for competence (curriculum.entrustment, curriculum.cusum): the
+    entrustment levels, recency, the learning curve's failure rates and error rates, and
+    what a committee needs to decide. A program without one follows the defaults
+    (`CompetencyPolicy.of`). Writing it bumps the program's `curriculum_version`, so
+    stored entrustment is recomputed (a database trigger, migration 0011)."""
+
+    program = models.OneToOneField(
+        "programs.Program", models.CASCADE, related_name="competency_policy"
+    )
+    lapse_days = models.PositiveSmallIntegerField(
+        "lapse after (days)",
+        default=LAPSE_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LAPSE_DAYS)],
+        help_text=f"Days without a signed-off case after which a competency lapses to "
+        f"direct supervision: 1 to {MAX_LAPSE_DAYS}. A competency may set its own.",
+    )
+    level_rules = models.JSONField(
+        default=default_level_rules,
+        help_text="The entrustment levels' rules, lowest first: each a level (1 direct, "
+        "2 indirect, 3 unsupervised), min_cases, last, min_rating and min_assessors.",
+    )
+    cusum_p0 = _decimal("acceptable failure rate (p0)", "0.100", "Between 0 and p1.")
+    cusum_p1 = _decimal("unacceptable failure rate (p1)", "0.200", "Between p0 and 1.")
+    cusum_alpha = _decimal(
+        "α (type I error)", "0.100", "The chance of calling an acceptable performer unacceptable."
+    )
+    cusum_beta = _decimal(
+        "β (type II error)", "0.100", "The chance of calling an unacceptable performer acceptable."
+    )
+    evidence_observations = models.PositiveSmallIntegerField(
+        "observations needed", default=10, validators=[MinValueValidator(1)]
+    )
+    evidence_assessors = models.PositiveSmallIntegerField(
+        "different assessors needed", default=2, validators=[MinValueValidator(1)]
+    )
+    evidence_recent = models.PositiveSmallIntegerField(
+        "recent observations needed", default=2, validators=[MaxValueValidator(20)]
+    )
+    evidence_recent_days = models.PositiveSmallIntegerField(
+        "recent means within (days)",
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LAPSE_DAYS)],
+    )
+    evidence_narratives = models.PositiveSmallIntegerField(
+        "narrative comments needed", default=1, validators=[MaxValueValidator(20)]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "competency policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cusum_p0__gt=0, cusum_p1__lt=1, cusum_p0__lt=models.F("cusum_p1")),
+                name="curriculum_competencypolicy_rates_ordered",
+                violation_error_message="The failure rates must be 0 < p0 < p1 < 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    cusum_alpha__gt=0, cusum_alpha__lt=1, cusum_beta__gt=0, cusum_beta__lt=1
+                ),
+                name="curriculum_competencypolicy_errors_0_1",
+                violation_error_message="α and β must be between 0 and 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lapse_days__gte=1, lapse_days__lte=MAX_LAPSE_DAYS),
+                name="curriculum_competencypolicy_lapse_days",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Competency policy of {self.program}"
+
+    def clean(self):
+        """The level rules must be readable and name each level once, lowest first."""
+        try:
+            rules = self.rules
+        except TypeError as exc:
+            raise ValidationError(
+                {"level_rules": f"Each rule needs level and min_cases: {exc}"}
+            ) from exc
+        levels = [int(rule.level) for rule in rules]
+        if levels != sorted(set(levels)) or not set(levels) <= {1, 2, 3}:
+            raise ValidationError(
+                {
+                    "level_rules": "Give each level (1 direct, 2 indirect, 3 unsupervised) at "
+                    "most once, lowest first."
+                }
+            )
+        for rule in rules:
+            if rule.min_cases < 0 or rule.last < 0 or not 0 <= rule.min_rating <= 5:
+                raise ValidationError(
+                    {"level_rules": "min_cases and last are 0 or more; min_rating is 0 to 5."}
+                )
+
+    @classmethod
+    def of(cls, program) -> "CompetencyPolicy":
+        """The program's policy, or the defaults (unsaved) when it has none."""
+        try:
+            return program.competency_policy
+        except cls.DoesNotExist:
+            return cls(program=program)
+
+    @property
+    def rules(self) -> tuple[LevelRule, ...]:
+        if not isinstance(self.level_rules, list):
+            raise TypeError("level_rules must be a list")
+        return tuple(LevelRule(**row) for row in self.level_rules)
+
+    @property
+    def cusum_rule(self) -> CusumRule:
+        return CusumRule(
+            float(self.cusum_p0),
+            float(self.cusum_p1),
+            float(self.cusum_alpha),
+            float(self.cusum_beta),
+        )
+
+    @property
+    def readiness_rule(self) -> ReadinessRule:
+        return ReadinessRule(
+            observations=self.evidence_observations,
+            assessors=self.evidence_assessors,
+            recent=self.evidence_recent,
+            recent_days=self.evidence_recent_days,
+            narratives=self.evidence_narratives,
+        )
+
+
+class Competency(TimeStampedModel):
+    """A procedure type, or a group of them, under one guidance modality: what a trainee
+    is entrusted with (issue 13). Defined in the curriculum file; retired, never deleted
+    (decisions point at it). Writing it bumps its program's `curriculum_version`."""
+
+    program = models.ForeignKey("programs.Program", models.CASCADE, related_name="competencies")
+    key = models.SlugField(max_length=80, help_text="Stable key used by the loader.")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=160)
+    modality = models.CharField("guidance", max_length=20, choices=Modality.choices)
+    procedure_types = models.ManyToManyField(ProcedureType, related_name="competencies")
+    lapse_days = models.PositiveSmallIntegerField(
+        "lapse after (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LAPSE_DAYS)],
+        help_text="Empty: the program's.",
+    )
+    active = models.BooleanField(
+        default=True,
+        help_text="Untick to retire it: gone from the grid, its decisions kept.",
+    )
+    history = HistoricalRecords(m2m_fields=[procedure_types])
+
+    class Meta:
+        ordering = ["program", "order", "id"]
+        verbose_name_plural = "competencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "key"], name="curriculum_competency_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(lapse_days__isnull=True)
+                | Q(lapse_days__gte=1, lapse_days__lte=MAX_LAPSE_DAYS),
+                name="curriculum_competency_lapse_days",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_modality_display()})"
+
+
+class EntrustmentSnapshot(models.Model):
+    """A trainee's standing in each competency of their program (curriculum.competence),
+    a cache and never the record: `grid` maps a competency id to what its signed-off
+    cases and DOPS give (level, evidence, agreement, learning curve), in a form that the
+    passing of days does not change (the page applies today); `curves` maps a competency
+    id to its cases' failures in order ("0" and "1"), for the CUSUM chart.
+
+    Right by construction, as ProgressSnapshot is: it records the enrollment's
+    `record_version` and the program's `curriculum_version` (competencies, the policy and
+    the catalogue's failure definitions bump it) and is recomputed whenever either
+    differs."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, models.CASCADE, related_name="entrustment_snapshot"
+    )
+    grid = models.JSONField()
+    curves = models.JSONField()
+    record_version = models.BigIntegerField(default=0)
+    curriculum_version = models.BigIntegerField(default=0)
+    # Cohort asked the background to recompute it (curriculum.competence): asked once.
+    refresh_requested = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"Entrustment of {self.enrollment}"
+
+
+class EntrustmentDecisionQuerySet(models.QuerySet):
+    def with_related(self):
+        return self.select_related("competency", "director")
+
+
+class EntrustmentDecision(models.Model):
+    """A director's entrustment decision for one trainee and one competency: its own
+    signed record, apart from the per-case ratings (issue 13, point 5). Never changed:
+    a database trigger refuses any update (migration 0011); a later decision for the same
+    competency supersedes it. `content_hash` is a SHA-256 of what was decided, checked
+    every time it is shown (`verified`)."""
+
+    MEANING = "entrusted by the program's director on the committee's evidence"
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="entrustment_decisions"
+    )
+    competency = models.ForeignKey(Competency, models.PROTECT, related_name="decisions")
+    level = models.PositiveSmallIntegerField(choices=EntrustmentLevel.choices)
+    decided_on = models.DateField("date decided")
+    rationale = models.TextField(max_length=MAX_COMMENT)
+    director = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=200, help_text="The signer's name as printed.")
+    signed_at = models.DateTimeField()
+    meaning = models.CharField(max_length=200, default=MEANING)
+    content_hash = models.CharField(max_length=64)
+
+    objects = EntrustmentDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_on", "-signed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=0, level__lte=3), name="curriculum_decision_level_0_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__gte=EARLIEST_DATE),
+                name="curriculum_decision_decided_from_1990",
+            ),
+            text_limit("rationale", MAX_COMMENT, "curriculum_decision", "The rationale"),
+            models.CheckConstraint(
+                condition=~Q(director=models.F("trainee")),
+                name="curriculum_decision_not_self_decided",
+            ),
+        ]
+        indexes = [
+            # Progress and the committee view: a trainee's decisions, newest first.
+            models.Index(fields=["trainee", "-decided_on"], name="curriculum_decision_trainee"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.competency}: {self.get_level_display()} on {self.decided_on:%d %b %Y}, "
+            f"signed by {self.signer_name}"
+        )
+
+    def content(self) -> str:
+        """What the signature covers, in a fixed form."""
+        return json.dumps(
+            {
+                "trainee": self.trainee_id,
+                "competency": self.competency_id,
+                "level": int(self.level),
+                "decided_on": self.decided_on.isoformat(),
+                "rationale": self.rationale,
+                "director": self.director_id,
+                "signer_name": self.signer_name,
+                "signed_at": self.signed_at.isoformat(),
+                "meaning": self.meaning,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.content().encode()).hexdigest()
+
+    @property
+    def verified(self) -> bool:
+        """Whether the stored record still matches its signature (no query)."""
+        return hmac.compare_digest(self.content_hash, self.compute_hash())

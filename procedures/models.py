@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
@@ -56,6 +57,12 @@ class Approach(models.TextChoices):
     LATERAL = "lateral", "Lateral"
     POSTERIOR = "posterior", "Posterior"
     ANTERIOR = "anterior", "Anterior"
+
+
+def default_failure_complications() -> list[str]:
+    """By default every complication but "none" makes a case a failure on the learning
+    curve (issue 13, point 4)."""
+    return [c for c in Entry.Complication.values if c != Entry.Complication.NONE]
 
 
 class ProcedureType(TimeStampedModel):
@@ -130,6 +137,20 @@ class ProcedureType(TimeStampedModel):
         help_text="Injections logged as diagnostic record a block response; ablations "
         "name the diagnostic block they rest on.",
     )
+    # What counts as a failure on a learning curve (curriculum.cusum, issue 13): a case
+    # with one of these complications, or rated this or lower by the supervisor.
+    failure_complications = models.JSONField(
+        default=default_failure_complications,
+        blank=True,
+        help_text="Complications that make a case a failure on the learning curve "
+        "(empty: none do).",
+    )
+    failure_rating = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MaxValueValidator(4)],
+        help_text="A supervisor's O-SCORE rating at or below this makes a case a failure "
+        "on the learning curve: 0 to 4 (0: no rating does).",
+    )
     active = models.BooleanField(
         default=True,
         help_text="Untick to retire it: gone from new entries, kept on old ones and in counts.",
@@ -138,6 +159,12 @@ class ProcedureType(TimeStampedModel):
 
     class Meta:
         ordering = ["category", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(failure_rating__lte=4),
+                name="procedures_proceduretype_failure_rating_0_4",
+            ),
+        ]
 
     def __str__(self):
         return self.name

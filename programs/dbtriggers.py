@@ -159,6 +159,31 @@ def bump(table: str, column: str, where: str) -> str:
     return f"UPDATE {table} SET {column} = {column} + 1 WHERE {where};"
 
 
+STAMP_EVENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+def _rows(event: str) -> list[str]:
+    """The row names a trigger on `event` reads: NEW, OLD, or both for an update."""
+    return {"INSERT": ["NEW"], "DELETE": ["OLD"], "UPDATE": ["OLD", "NEW"]}[event]
+
+
+def stamps(table: str, target: str, column: str, where: str, events=STAMP_EVENTS) -> list[Trigger]:
+    """Stamps that bump `column` of the `target` rows selected by `where` after each of
+    `events` on `table`; `where` names the written row as `{}` (NEW, OLD, or both in turn
+    for an update): `stamps("t", "programs_program", "curriculum_version",
+    "id = {}.program_id")`."""
+    return [
+        Trigger(
+            f"{table}_stamp_{event.lower()}",
+            table,
+            "AFTER",
+            event,
+            statements="".join(bump(target, column, where.format(row)) for row in _rows(event)),
+        )
+        for event in events
+    ]
+
+
 def is_guard_error(exc: Exception) -> bool:
     """Whether a database error is one of these guards refusing a write."""
     return GUARD_PREFIX in str(exc)

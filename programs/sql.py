@@ -40,3 +40,17 @@ def read_json(value):
     """A JSON column as the database returns it to raw SQL: text on both (Django asks
     psycopg2 for text, and decodes its JSONField itself)."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def claim_refresh(table: str, enrollment_ids) -> list[int]:
+    """Claim, once, the recomputing of these enrollments' snapshots in `table` (a column
+    `refresh_requested`): the ones not yet asked for, marked by one UPDATE (… RETURNING:
+    SQLite 3.35+, PostgreSQL). Returns those claimed now, for the caller to queue."""
+    ids = sorted(enrollment_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET refresh_requested = %s WHERE NOT refresh_requested"
+            f" AND enrollment_id IN ({placeholders(ids)}) RETURNING enrollment_id",
+            [True, *ids],
+        )
+        return sorted(row[0] for row in cursor.fetchall())

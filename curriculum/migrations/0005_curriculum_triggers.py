@@ -5,46 +5,27 @@ writes them, stored progress then knows it is out of date."""
 
 from django.db import migrations
 
-from programs.dbtriggers import Trigger, bump, install
+from programs.dbtriggers import install, stamps
 
 STAGE_PROGRAM = "id = (SELECT program_id FROM curriculum_stage WHERE id = {}.stage_id)"
 REQUIREMENT_PROGRAM = (
     "id = (SELECT s.program_id FROM curriculum_stage s JOIN curriculum_requirement r "
     "ON r.stage_id = s.id WHERE r.id = {}.requirement_id)"
 )
-EVENTS = ("INSERT", "UPDATE", "DELETE")
-
-
-def _rows(event: str) -> list[str]:
-    """The row names a trigger on `event` reads: NEW, OLD, or both for an update."""
-    return {"INSERT": ["NEW"], "DELETE": ["OLD"], "UPDATE": ["OLD", "NEW"]}[event]
-
-
-def _stamps(table: str, target: str, column: str, where: str) -> list[Trigger]:
-    return [
-        Trigger(
-            f"{table}_stamp_{event.lower()}",
-            table,
-            "AFTER",
-            event,
-            statements="".join(bump(target, column, where.format(row)) for row in _rows(event)),
-        )
-        for event in EVENTS
-    ]
 
 
 TRIGGERS = [
-    *_stamps(
+    *stamps(
         "curriculum_observedassessment", "programs_enrollment", "record_version",
         "trainee_id = {}.trainee_id",
     ),
-    *_stamps("curriculum_stage", "programs_program", "curriculum_version", "id = {}.program_id"),
-    *_stamps("curriculum_requirement", "programs_program", "curriculum_version", STAGE_PROGRAM),
-    *_stamps(
+    *stamps("curriculum_stage", "programs_program", "curriculum_version", "id = {}.program_id"),
+    *stamps("curriculum_requirement", "programs_program", "curriculum_version", STAGE_PROGRAM),
+    *stamps(
         "curriculum_requirement_procedure_types", "programs_program", "curriculum_version",
         REQUIREMENT_PROGRAM,
     ),
-    *_stamps(
+    *stamps(
         "curriculum_requirement_injectates", "programs_program", "curriculum_version",
         REQUIREMENT_PROGRAM,
     ),

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from curriculum.loader import DEFAULT_PATH, load_curriculum
-from curriculum.models import Requirement, Stage
+from curriculum.models import Competency, CompetencyPolicy, Requirement, Stage
 from procedures.models import Injectate, ProcedureType
 from programs.models import Program
 
@@ -28,6 +28,11 @@ def snapshot() -> dict:
         "requirement_injectates": list(
             Requirement.injectates.through.objects.order_by("pk").values()
         ),
+        "competencies": list(Competency.objects.order_by("pk").values()),
+        "competency_types": list(
+            Competency.procedure_types.through.objects.order_by("pk").values()
+        ),
+        "policies": list(CompetencyPolicy.objects.order_by("pk").values()),
     }
 
 
@@ -154,8 +159,10 @@ def _to_toml(data: dict) -> str:
     def value(v):
         if isinstance(v, bool):
             return "true" if v else "false"
-        if isinstance(v, int):
+        if isinstance(v, int | float):
             return str(v)
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -178,3 +185,66 @@ def _to_toml(data: dict) -> str:
         for row in data[key]:
             table(key, row)
     return "\n".join(lines) + "\n"
+
+
+# --- Competence (issue 13) ----------------------------------------------------------------------
+
+
+def test_the_default_curriculum_defines_competencies_per_modality(program):
+    keys = set(program.competencies.values_list("key", flat=True))
+    assert {"lumbar-mbb-fluoroscopy", "lumbar-mbb-ultrasound"} <= keys
+    fluoroscopy = program.competencies.get(key="lumbar-mbb-fluoroscopy")
+    assert fluoroscopy.modality == "fluoroscopy"
+    assert list(fluoroscopy.procedure_types.values_list("slug", flat=True)) == ["lumbar-mbb"]
+    assert program.competencies.get(key="cervical-tfesi-fluoroscopy").lapse_days == 60
+    policy = CompetencyPolicy.objects.get(program=program)
+    assert (policy.lapse_days, float(policy.cusum_p0), float(policy.cusum_p1)) == (90, 0.1, 0.2)
+    assert [r["level"] for r in policy.level_rules] == [1, 2, 3]
+
+
+def test_failure_definitions_come_from_the_file(program):
+    cervical = ProcedureType.objects.get(slug="cervical-tfesi")
+    lumbar = ProcedureType.objects.get(slug="lumbar-tfesi")
+    assert (cervical.failure_rating, lumbar.failure_rating) == (3, 2)
+    assert "none" not in lumbar.failure_complications
+    assert "dural_puncture" in lumbar.failure_complications
+
+
+def _edited(tmp_path, old, new):
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_competency_gone_from_the_file_is_retired(program, tmp_path):
+    path = _edited(tmp_path, 'key = "knee-ultrasound"', 'key = "knee-ultrasound-new"')
+    load_curriculum(path)
+    assert not program.competencies.get(key="knee-ultrasound").active
+    assert program.competencies.get(key="knee-ultrasound-new").active
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            'modality = "ultrasound"\nprocedure_types = ["lumbar-mbb"]',
+            'modality = "ultrasound"\nprocedure_types = ["lumbar-rfa"]',
+            "never done under ultrasound",
+        ),
+        ("cusum_p1 = 0.20", "cusum_p1 = 0.05", "0 < p0 < p1 < 1"),
+        ("{ level = 2, min_cases = 10,", "{ level = 5, min_cases = 10,", "at most once"),
+        ("lapse_days = 90", "lapse_days = 0", "lapse_days: Ensure this value is greater"),
+        ("failure = { rating_at_most = 3 }", "failure = { rating_at_most = 7 }", "0 to 4"),
+        ("evidence_narratives = 1", "evidence_narrative = 1", "unknown setting"),
+    ],
+)
+def test_a_bad_competence_setting_is_refused_and_nothing_is_written(
+    program, tmp_path, old, new, message
+):
+    path = _edited(tmp_path, old, new)
+    before = snapshot()
+    with pytest.raises(CommandError, match=message):
+        call_command("load_curriculum", str(path), stdout=io.StringIO())
+    assert snapshot() == before
