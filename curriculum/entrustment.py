@@ -11,8 +11,8 @@ trainee's cases under fluoroscopy say nothing of their ultrasound (`cases_for`).
   yet, direct supervision, indirect supervision, unsupervised practice.
 - **Recency**: `lapse_days` (90 by default) without a case and the level lapses to
   "direct supervision required" (a certification lapses without recent cases, as
-  residency systems record them); after such a gap, the first case rated 4 or more
-  restores the level the cases earn.
+  residency systems record them); after such a gap, the first case under direct
+  supervision rated 4 or more restores the level the cases earn.
 - **Calibration** (`leniency`): each supervisor's mean rating against the program's, as
   a z-score of that mean (the program's standard deviation over the square root of the
   supervisor's count), flagged beyond ±2 with at least 20 ratings.
@@ -20,6 +20,7 @@ trainee's cases under fluoroscopy say nothing of their ultrasound (`cases_for`).
   assessors, recently enough, with a narrative; otherwise what is missing.
 """
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class LevelRule:
     min_rating: int = 0
     min_assessors: int = 1  # different supervisors among those latest cases
 
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self) | {"level": int(self.level)}
+
 
 DEFAULT_RULES = (
     LevelRule(Level.DIRECT, min_cases=1),
@@ -63,6 +67,7 @@ class Case:
     assessor: int
     guidance: str = ""
     procedure: int = 0
+    direct: bool = True  # performed with the supervisor present (direct supervision)
 
 
 def cases_for(cases: list[Case], procedures: set[int], guidance: str) -> list[Case]:
@@ -103,18 +108,37 @@ class Entrustment:
         return Level(self.level).label
 
 
-def entrustment(
-    cases: list[Case], today: date, rules=DEFAULT_RULES, lapse_days: int = LAPSE_DAYS
-) -> Entrustment:
-    """The trainee's level for a competency from its signed-off cases (oldest first)."""
+@dataclass(frozen=True)
+class Standing:
+    """What a competency's cases give, whatever the day: the level while the latest case
+    is recent (`level`, `earned`, `lapsed`: the entrustment then), what all the cases
+    earn (`raw`), and the latest case's day. `on(today)` applies the lapse; stored as is
+    (curriculum.competence), it needs no recomputing when a day passes."""
+
+    level: int
+    earned: int
+    lapsed: bool
+    raw: int
+    last_case: date | None
+    lapse_days: int = LAPSE_DAYS
+
+    def on(self, today: date) -> Entrustment:
+        if self.last_case is None:
+            return Entrustment(Level.NOT_YET, Level.NOT_YET, False, None)
+        if (today - self.last_case).days > self.lapse_days:
+            capped = min(self.raw, Level.DIRECT)
+            return Entrustment(capped, self.raw, self.raw > capped, self.last_case)
+        return Entrustment(self.level, self.earned, self.lapsed, self.last_case)
+
+
+def standing(cases: list[Case], rules=DEFAULT_RULES, lapse_days: int = LAPSE_DAYS) -> Standing:
+    """A competency's standing from its signed-off cases."""
     cases = sorted(cases, key=lambda c: c.day)
     earned = _earned(cases, rules)
     if not cases:
-        return Entrustment(Level.NOT_YET, Level.NOT_YET, False, None)
+        return Standing(Level.NOT_YET, Level.NOT_YET, False, earned, None, lapse_days)
     last = cases[-1].day
     capped = min(earned, Level.DIRECT)
-    if (today - last).days > lapse_days:
-        return Entrustment(capped, earned, earned > capped, last)
     # A gap longer than the lapse before the latest cases: the level comes back with the
     # first case after it rated RESTORING_RATING or more.
     gap_at = None
@@ -123,12 +147,20 @@ def entrustment(
             gap_at = after.day
     if gap_at is not None:
         since = [c for c in cases if c.day >= gap_at]
-        if not any((c.rating or 0) >= RESTORING_RATING for c in since):
-            return Entrustment(capped, earned, earned > capped, last)
+        if not any(c.direct and (c.rating or 0) >= RESTORING_RATING for c in since):
+            return Standing(capped, earned, earned > capped, earned, last, lapse_days)
         # Restored: the level held before the gap, or what the cases earn now if more.
         held = _earned([c for c in cases if c.day < gap_at], rules)
-        earned = max(earned, held)
-    return Entrustment(earned, earned, False, last)
+        restored = max(earned, held)
+        return Standing(restored, restored, False, earned, last, lapse_days)
+    return Standing(earned, earned, False, earned, last, lapse_days)
+
+
+def entrustment(
+    cases: list[Case], today: date, rules=DEFAULT_RULES, lapse_days: int = LAPSE_DAYS
+) -> Entrustment:
+    """The trainee's level for a competency from its signed-off cases, on `today`."""
+    return standing(cases, rules, lapse_days).on(today)
 
 
 # --- Two ratings and calibration -------------------------------------------------------------
@@ -166,18 +198,26 @@ def leniency(ratings: list[tuple[int, int]]) -> list[Leniency]:
     """Each supervisor's mean rating and its z-score against the program's ratings:
     z = (their mean − the program's mean) / (the program's SD / √their count);
     `ratings` are (assessor, rating) pairs."""
-    values = [r for _, r in ratings]
-    if len(values) < 2:
-        return []
-    mean, sd = statistics.fmean(values), statistics.pstdev(values)
-    by_assessor: dict[int, list[int]] = {}
+    sums: dict[int, tuple[int, int]] = {}
     for assessor, rating in ratings:
-        by_assessor.setdefault(assessor, []).append(rating)
+        count, total = sums.get(assessor, (0, 0))
+        sums[assessor] = (count + 1, total + rating)
+    return leniency_from_sums(sums, sum(r * r for _, r in ratings))
+
+
+def leniency_from_sums(sums: dict[int, tuple[int, int]], squares: int) -> list[Leniency]:
+    """`leniency` from each assessor's (count, sum of ratings) and the sum of all the
+    ratings' squares: what one SQL aggregate gives for a whole program."""
+    n = sum(count for count, _ in sums.values())
+    if n < 2:
+        return []
+    mean = sum(total for _, total in sums.values()) / n
+    sd = math.sqrt(max(squares / n - mean * mean, 0.0))
     result = []
-    for assessor, theirs in sorted(by_assessor.items()):
-        their_mean = statistics.fmean(theirs)
-        z = (their_mean - mean) / (sd / math.sqrt(len(theirs))) if sd else None
-        result.append(Leniency(assessor, len(theirs), their_mean, z))
+    for assessor, (count, total) in sorted(sums.items()):
+        their_mean = total / count
+        z = (their_mean - mean) / (sd / math.sqrt(count)) if sd > 1e-12 else None
+        result.append(Leniency(assessor, count, their_mean, z))
     return result
 
 
@@ -206,23 +246,57 @@ class Readiness:
     missing: list[str] = field(default_factory=list)
 
 
-def readiness(
-    observations: list[Observation], today: date, rule: ReadinessRule = ReadinessRule()
+@dataclass(frozen=True)
+class Evidence:
+    """A competency's observations summed up, whatever the day: how many, from how many
+    assessors, with how many narratives, and the days of the latest ones (newest first,
+    as many as the recency rule asks for), so that readiness on any day needs no more."""
+
+    observations: int = 0
+    assessors: int = 0
+    narratives: int = 0
+    newest: tuple[date, ...] = ()
+
+
+def evidence(observations: list[Observation], keep: int) -> Evidence:
+    """The summary of these observations, keeping the `keep` latest days."""
+    return Evidence(
+        observations=len(observations),
+        assessors=len({o.assessor for o in observations}),
+        narratives=sum(1 for o in observations if o.narrative.strip()),
+        newest=tuple(sorted((o.day for o in observations), reverse=True)[:keep]),
+    )
+
+
+def _more(n: int, noun: str) -> str:
+    return f"{n} more {noun}{'' if n == 1 else 's'}"
+
+
+def readiness_of(
+    summary: Evidence, today: date, rule: ReadinessRule = ReadinessRule()
 ) -> Readiness:
     """ "Ready for a decision", or "not enough evidence" with each missing piece in words."""
     missing = []
-    if len(observations) < rule.observations:
-        missing.append(f"{rule.observations - len(observations)} more observations")
-    assessors = len({o.assessor for o in observations})
-    if assessors < rule.assessors:
-        missing.append(f"observations from {rule.assessors - assessors} more assessor(s)")
+    if summary.observations < rule.observations:
+        missing.append(_more(rule.observations - summary.observations, "observation"))
+    if summary.assessors < rule.assessors:
+        missing.append(f"observations from {_more(rule.assessors - summary.assessors, 'assessor')}")
     since = today - timedelta(days=rule.recent_days)
-    recent = sum(1 for o in observations if o.day > since)
+    recent = sum(1 for day in summary.newest[: rule.recent] if day > since)
     if recent < rule.recent:
         missing.append(
-            f"{rule.recent - recent} more observation(s) in the last {rule.recent_days} days"
+            f"{_more(rule.recent - recent, 'observation')} in the last {rule.recent_days} days"
         )
-    narratives = sum(1 for o in observations if o.narrative.strip())
-    if narratives < rule.narratives:
-        missing.append("a narrative comment")
+    if summary.narratives < rule.narratives:
+        lacking = rule.narratives - summary.narratives
+        missing.append(
+            "a narrative comment" if lacking == 1 else _more(lacking, "narrative comment")
+        )
     return Readiness(ready=not missing, missing=missing)
+
+
+def readiness(
+    observations: list[Observation], today: date, rule: ReadinessRule = ReadinessRule()
+) -> Readiness:
+    """Readiness straight from the observations (`readiness_of` their summary)."""
+    return readiness_of(evidence(observations, rule.recent), today, rule)

@@ -154,9 +154,15 @@ def missing_words(requirement: Requirement, n: int) -> str:
 _structure_cache: dict = {}
 
 
+# Every per-process copy of a program's curriculum: the structure here, the competencies
+# (curriculum.competence) and whatever else keeps one adds itself.
+CURRICULUM_CACHES: list[dict] = [_structure_cache]
+
+
 def clear_curriculum_cache() -> None:
-    """Forget this process's copy of the curriculum (tests use it to measure cold reads)."""
-    _structure_cache.clear()
+    """Forget this process's copies of the curriculum (tests use it to measure cold reads)."""
+    for cache in CURRICULUM_CACHES:
+        cache.clear()
 
 
 def _structure(versions: dict[int, int]) -> dict[int, list[tuple[Stage, list[Requirement]]]]:

@@ -43,7 +43,7 @@ from procedures.radiation import (
 )
 from programs.dosimetry import Level, since_last_quarter
 from programs.models import DoseAlert, DoseReading, Enrollment, Program
-from programs.sql import db_date, placeholders, read_date, read_json
+from programs.sql import claim_refresh, db_date, placeholders, read_date, read_json
 
 from .charts import Series, last_months, line_chart, stacked_bars
 from .models import ProgramDoseReference, RadiationSnapshot
@@ -180,15 +180,7 @@ def _stored(enrollments: list[Enrollment], figures) -> list[tuple]:
 def _refresh_later(enrollment_ids: list[int]) -> None:
     """Queue the recomputing of these enrollments' figures, once: the snapshots not yet
     asked for are claimed by one UPDATE (… RETURNING: SQLite 3.35+, PostgreSQL)."""
-    table = RadiationSnapshot._meta.db_table
-    ids = sorted(enrollment_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET refresh_requested = %s WHERE NOT refresh_requested"
-            f" AND enrollment_id IN ({placeholders(ids)}) RETURNING enrollment_id",
-            [True, *ids],
-        )
-        claimed = sorted(row[0] for row in cursor.fetchall())
+    claimed = claim_refresh(RadiationSnapshot._meta.db_table, enrollment_ids)
     if claimed:
         transaction.on_commit(lambda: refresh_radiation.enqueue(enrollment_ids=claimed))
 

@@ -83,6 +83,14 @@ def test_one_case_rated_4_after_the_gap_restores_the_level():
     assert level(after_4) == Level.INDIRECT
 
 
+def test_only_a_case_under_direct_supervision_restores_the_level():
+    before = run([4] * 10, start_days_ago=200, step=2)
+    indirect = before + [Case(TODAY, 5, 1, "fluoroscopy", TFESI, direct=False)]
+    assert entrustment(indirect, TODAY).lapsed
+    direct = before + [Case(TODAY, 4, 1, "fluoroscopy", TFESI, direct=True)]
+    assert level(direct) == Level.INDIRECT
+
+
 def test_agreement_of_the_two_ratings():
     same, bias = agreement([(4, 4), (5, 4), (3, 3), (4, 2)])
     assert same == 0.5  # two of four alike
@@ -127,9 +135,18 @@ def test_ready_for_a_decision():
     "obs, missing",
     [
         (observations(8), ["2 more observations"]),
-        (observations(10, assessors=(1,)), ["observations from 1 more assessor(s)"]),
-        (observations(10, days_ago=120), ["2 more observation(s) in the last 90 days"]),
+        (observations(10, assessors=(1,)), ["observations from 1 more assessor"]),
+        (observations(10, days_ago=120), ["2 more observations in the last 90 days"]),
         (observations(10, narrative=""), ["a narrative comment"]),
+        (
+            observations(9, assessors=(1,), days_ago=100, narrative=""),
+            [
+                "1 more observation",
+                "observations from 1 more assessor",
+                "2 more observations in the last 90 days",
+                "a narrative comment",
+            ],
+        ),
     ],
 )
 def test_not_enough_evidence_says_what_is_missing(obs, missing):
