@@ -4,10 +4,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.retention import KeepRecordsAdmin
 from procedures.models import Modality
-from programs.admin import ProgramAdmin
+from programs.admin import ProgramAdmin, ReadOnly
 from programs.models import Program
 
-from .models import Requirement, Stage
+from .models import Competency, CompetencyPolicy, EntrustmentDecision, Requirement, Stage
 
 
 class StageInline(admin.TabularInline):
@@ -24,9 +24,26 @@ class StageInline(admin.TabularInline):
 admin.site.unregister(Program)
 
 
+class CompetencyPolicyInline(admin.StackedInline):
+    """The program's rules for competence (curriculum.entrustment, curriculum.cusum)."""
+
+    model = CompetencyPolicy
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
+class CompetencyInline(admin.TabularInline):
+    model = Competency
+    fields = ["order", "key", "name", "modality", "lapse_days", "active"]
+    extra = 0
+    show_change_link = True
+    can_delete = False  # retired (untick Active), never deleted: decisions point at them
+
+
 @admin.register(Program)
 class ProgramWithStagesAdmin(ProgramAdmin):
-    inlines = [StageInline]
+    inlines = [StageInline, CompetencyPolicyInline, CompetencyInline]
 
 
 class RequirementAdminForm(forms.ModelForm):
@@ -104,3 +121,21 @@ class RequirementAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_filter = ["kind", "active", "stage__program", "stage"]
     search_fields = ["name", "key"]
     filter_horizontal = ["procedure_types", "injectates"]
+
+
+@admin.register(Competency)
+class CompetencyAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
+    list_display = ["name", "modality", "program", "order", "lapse_days", "active"]
+    list_filter = ["program", "modality", "active"]
+    search_fields = ["name", "key"]
+    filter_horizontal = ["procedure_types"]
+
+
+@admin.register(EntrustmentDecision)
+class EntrustmentDecisionAdmin(ReadOnly, admin.ModelAdmin):
+    """Signed records: read here, written only by the director's form
+    (curriculum.decisions), never changed (a database trigger refuses it)."""
+
+    list_display = ["trainee", "competency", "level", "decided_on", "signer_name", "signed_at"]
+    list_filter = ["level", "competency__program"]
+    list_select_related = ["trainee", "competency"]

@@ -349,9 +349,10 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
     requested in turn, and the baseline next to every other sample, so that a machine
     whose speed drifts during the run does not skew the ratios.
 
-    Two more rows time the first Cohort request after a change: after one trainee's entry
-    is signed off, and after the day has moved on since the snapshots were made; one the
-    first Radiation request of a day (the program's medians are recomputed then).
+    More rows time the first Cohort and committee requests after a change: after one
+    trainee's entry is signed off, and after the day has moved on since the snapshots were
+    made; one the first Radiation request of a day (the program's medians are recomputed
+    then).
     """
     trainee, supervisor, director = Client(), Client(), Client()
     trainee.force_login(data.trainee)
@@ -366,6 +367,7 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
         ("Sign-off queue", supervisor, reverse("procedures:signoff_queue")),
         ("My trainees", supervisor, reverse("curriculum:my_trainees")),
         ("Cohort", director, reverse("curriculum:cohort")),
+        ("Committee", director, reverse("curriculum:committee")),
         # Home, one section per role (curriculum.home).
         ("Home (trainee)", trainee, reverse("home")),
         ("Home (supervisor)", supervisor, reverse("home")),
@@ -380,6 +382,17 @@ def time_pages(data: Dataset, *, repeat: int = 15) -> list[PageTiming]:
             "Cohort after one sign-off",
             director,
             cohort_url,
+            repeat,
+            _sign_off_one(data),
+            about,
+            baseline_samples,
+        )
+    )
+    timings.append(
+        _time_after(
+            "Committee after one sign-off",
+            director,
+            reverse("curriculum:committee"),
             repeat,
             _sign_off_one(data),
             about,

@@ -5,6 +5,7 @@ a phone (issue 10 point 7); the chart scales with its container through its view
 Pure functions of their arguments (no queries, no dates): tested in tests/curriculum/
 test_charts.py."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -208,6 +209,54 @@ class LineChart(Plot):
     reference_y: float | None = None
     reference: float | None = None
     empty: bool = True
+    limits: list[Tick] = field(default_factory=list)  # labelled horizontal lines (value, y)
+    marks: list[Column] = field(default_factory=list)  # labelled points (label, x, y)
+
+
+def cusum_chart(values: list[float], h0: float, h1: float, marks: dict[int, str]) -> LineChart:
+    """A learning curve's CUSUM (curriculum.cusum): the curve through `values` (one per
+    case), on a scale from below −h0 to above h1 holding every value, with the two
+    decision limits as lines and `marks` ({case number: words}) as points on the curve."""
+    count = len(values)
+    low = math.floor(min([*values, -h0]))
+    high = math.ceil(max([*values, h1]))
+    _, step = nice_scale(high - low)
+    low = step * math.floor(low / step)
+    high = step * math.ceil(high / step)
+    plot_left, plot_right = LEFT, WIDTH - RIGHT
+    baseline = HEIGHT - BOTTOM
+    unit = (baseline - TOP) / (high - low)
+    span = plot_right - plot_left
+
+    def x_of(i: int) -> float:
+        return plot_left + (span * i / (count - 1) if count > 1 else span / 2)
+
+    def y_of(value: float) -> float:
+        return _r(baseline - (value - low) * unit)
+
+    label_step = nice_scale(count, 6)[1] if count else 1
+    return LineChart(
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=plot_left,
+        plot_right=plot_right,
+        baseline=baseline,
+        top=high,
+        points=" ".join(f"{_r(x_of(i))},{y_of(v)}" for i, v in enumerate(values)),
+        ticks=[Tick(value, y_of(value)) for value in range(low, high + 1, step)],
+        cases=[
+            Column(label=str(n), x=_r(x_of(n - 1)), total=n, total_y=0)
+            for n in sorted({1, *range(label_step, count + 1, label_step)})
+            if n <= count
+        ],
+        empty=not values,
+        limits=[Tick(-h0, y_of(-h0)), Tick(h1, y_of(h1))],
+        marks=[
+            Column(label=words, x=_r(x_of(n - 1)), total=n, total_y=y_of(values[n - 1]))
+            for n, words in sorted(marks.items())
+            if 1 <= n <= count
+        ],
+    )
 
 
 def line_chart(values: list, reference=None, max_labels: int = 6) -> LineChart:

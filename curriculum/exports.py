@@ -21,12 +21,17 @@ from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
 
+from .competence import competence_for, definitions
+from .competence_views import progress_competence
+from .decisions import latest_decisions
 from .dops import with_counts_for
+from .entrustment import Level
 from .models import ObservedAssessment
 from .progress import program_stages, progress_for
 from .radiation import cohort_radiation
+from .scope import cohort_scope
 from .sorting import CohortSort
-from .views import cohort_in_order, cohort_scope
+from .views import cohort_in_order
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection,
 # OWASP "CSV Injection"): checked after NFKC, so the full-width ＝＋－＠ and the small
@@ -346,6 +351,7 @@ def _portfolio(request, enrollment: Enrollment | None, trainee) -> HttpResponse:
             if trainee == request.user
             else reverse("curriculum:trainee_dops_csv", args=[enrollment.pk]),
             "printed_on": timezone.localdate(),
+            **(progress_competence(enrollment, None) if enrollment else {}),
         },
     )
 
@@ -359,12 +365,27 @@ def trainee_portfolio(request: HttpRequest, pk: int) -> HttpResponse:
     return _portfolio(request, enrollment, enrollment.trainee)
 
 
+def _competence_cells(competence, decided: dict) -> list[str]:
+    """Each competency's level from the cases ("lapsed" where it did), and the decision in
+    force: "Indirect supervision; decided: Indirect supervision, 2026-12-07"."""
+    cells = []
+    for row in competence.rows:
+        cell = row.entrustment.label
+        decision = decided.get(row.competency.pk)
+        if decision:
+            level, day = decision
+            cell += f"; decided: {Level(level).label}, {day.isoformat()}"
+        cells.append(cell)
+    return cells
+
+
 def cohort_csv(request: HttpRequest) -> HttpResponse:
     """The Cohort page's matrix for the whole cohort (every page of it), with the page's
     filters: one row per trainee, each stage's percent, the current stage and overall.
     The same bounded queries as one page, whatever the number of trainees."""
     scope = cohort_scope(request)
     stages = program_stages(scope.program)
+    competencies = definitions(scope.program.pk, scope.program.curriculum_version).competencies
     # In the page's order, as the director sorted it.
     ordered, progress = cohort_in_order(scope, CohortSort.parse(request.GET.get("sort"), stages))
     enrollments = list(ordered)
@@ -386,10 +407,13 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             "Fluoroscopy time against the program (×)",
             "Procedures over twice the program's dose",
             "Dosimetry",
+            *[f"{c.name} ({c.get_modality_display()})" for c in competencies],
         ]
     )
     flagged = flagged_ablation_counts([e.trainee_id for e in enrollments])
     radiation = cohort_radiation(enrollments, scope.program)
+    competence = competence_for(enrollments, stored_will_do=True)
+    decided = latest_decisions([e.trainee_id for e in enrollments])
     for enrollment in enrollments:
         p = progress[enrollment.pk]
         current = p.current_stage
@@ -404,6 +428,7 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             radiation[enrollment.pk].ratio or "",
             radiation[enrollment.pk].flagged,
             radiation[enrollment.pk].dose_words,
+            *_competence_cells(competence[enrollment.pk], decided.get(enrollment.trainee_id, {})),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return response

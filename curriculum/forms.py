@@ -2,10 +2,12 @@ from django import forms
 from django.utils import timezone
 
 from procedures.fields import IdModelChoiceField
-from procedures.forms import limit_length, no_identifiers
-from procedures.models import EARLIEST_DATE, Entry, Modality, ProcedureType
+from procedures.forms import PASSWORD_WRONG, limit_length, no_identifiers
+from procedures.models import EARLIEST_DATE, MAX_COMMENT, Entry, Modality, ProcedureType
+from procedures.reauth import confirm_password
 from programs.models import MAX_READING_MSV, DoseReading
 
+from .entrustment import Level as EntrustmentLevel
 from .models import ObservedAssessment, Requirement
 from .progress import assessment_requirements, matches, preferred_requirement
 
@@ -256,3 +258,61 @@ class DoseReadingForm(forms.ModelForm):
                         f"to {clash.period_end:%d %b %Y}, which this period overlaps.",
                     )
         return data
+
+
+class DecisionForm(forms.Form):
+    """A director's entrustment decision for one competency: the level, the day, the
+    rationale, and the password that signs it (21 CFR Part 11 §11.200: a decision is
+    rare and weighty, so the password is asked every time)."""
+
+    level = forms.TypedChoiceField(
+        label="Entrustment level",
+        choices=EntrustmentLevel.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the level the committee decided."},
+    )
+    decided_on = forms.DateField(
+        label="Date decided",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Give the date of the decision.",
+            "invalid": "Enter the date decided as a date, for example 2026-12-07.",
+        },
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the committee weighed: the evidence, the assessors' views.",
+        error_messages={"required": "Say why: the rationale is part of the record."},
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Your signature on the decision.",
+        error_messages={"required": "Enter your password: it signs the decision."},
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["rationale"], "The rationale")
+        self.request = request
+
+    def clean_decided_on(self):
+        day = self.cleaned_data["decided_on"]
+        today = timezone.localdate()
+        if day > today:
+            raise forms.ValidationError("The date decided cannot be in the future.")
+        if day < EARLIEST_DATE:
+            raise forms.ValidationError("The date decided cannot be before 1 January 1990.")
+        return day
+
+    def clean_rationale(self):
+        return no_identifiers(self.cleaned_data["rationale"])
+
+    def clean_password(self):
+        if not confirm_password(self.request, self.cleaned_data["password"]):
+            raise forms.ValidationError(PASSWORD_WRONG)
+        return ""  # checked; kept nowhere

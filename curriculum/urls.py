@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, radiation_views, views
+from . import competence_views, exports, radiation_views, views
 
 app_name = "curriculum"
 
@@ -27,4 +27,11 @@ urlpatterns = [
     ),
     path("cohort/", views.cohort, name="cohort"),
     path("cohort/cohort.csv", exports.cohort_csv, name="cohort_csv"),
+    path("cohort/committee/", competence_views.committee, name="committee"),
+    path("cohort/calibration/", competence_views.calibration, name="calibration"),
+    path(
+        "trainees/<id:pk>/competencies/<id:competency>/decision/",
+        competence_views.decision,
+        name="decision",
+    ),
 ]

@@ -2,7 +2,6 @@
 and the DOPS form. Numbers come from curriculum.progress; templates only display them."""
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -11,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -26,19 +25,21 @@ from procedures.series import flagged_ablation_counts
 from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
 from programs.dosimetry import Level
-from programs.models import Enrollment, Program
+from programs.models import Enrollment
 
 from .charts import Series, last_months, stacked_bars
+from .competence import competence_for
+from .competence_views import competency_param, progress_competence
 from .dops import with_counts_for
 from .forms import AssessmentForm
 from .models import ObservedAssessment
 from .progress import preferred_requirement, program_stages, progress_for
 from .radiation import cohort_radiation
+from .scope import PERSON, CohortScope, cohort_scope
 from .sorting import CohortSort
 
 CHART_MONTHS = 12
 # Only what "recent activity" shows: the full entry and user rows are wide.
-PERSON = ["title", "first_name", "last_name", "username"]
 RECENT_EVENT_FIELDS = [
     "at",
     "action",
@@ -99,9 +100,12 @@ def _monthly_chart(trainee_id: int) -> dict:
     }
 
 
-def _progress_context(enrollment: Enrollment) -> dict:
+def _progress_context(
+    enrollment: Enrollment, competency: int | None = None, can_decide: bool = False
+) -> dict:
     """What Progress shows of `enrollment`; reads the trainee's id only (the page names the
-    trainee from `enrollment.trainee` when it is someone else's)."""
+    trainee from `enrollment.trainee` when it is someone else's). `competency`: the one
+    whose learning curve is shown."""
     progress = progress_for([enrollment])[enrollment.pk]
     trainee_id = enrollment.trainee_id
     events = list(
@@ -125,6 +129,7 @@ def _progress_context(enrollment: Enrollment) -> dict:
         "more_assessments": len(assessments) > PROGRESS_DOPS,
         "chart": _monthly_chart(trainee_id),
         "bundle": bundle_compliance([trainee_id]).get(trainee_id),
+        **progress_competence(enrollment, competency, can_decide),
     }
 
 
@@ -135,7 +140,7 @@ def my_progress(request: HttpRequest) -> HttpResponse:
     enrollment = Enrollment.objects.current(request.user).select_related("program").first()
     if enrollment is None:
         return render(request, "curriculum/not_enrolled.html", {"page": "progress"})
-    context = _progress_context(enrollment)
+    context = _progress_context(enrollment, competency_param(request))
     return render(request, "curriculum/progress.html", {"page": "progress", "own": True, **context})
 
 
@@ -145,7 +150,8 @@ def trainee_progress(request: HttpRequest, pk: int) -> HttpResponse:
     own = enrollment.trainee_id == request.user.pk
     # Only the supervisors of an active enrollment see it here (programs.access).
     is_supervisor = enrollment.active and enrollment.supervisors.filter(pk=request.user.pk).exists()
-    context = _progress_context(enrollment)
+    is_director = enrollment.program.directors.filter(pk=request.user.pk).exists()
+    context = _progress_context(enrollment, competency_param(request), is_director and not own)
     return render(
         request,
         "curriculum/progress.html",
@@ -153,6 +159,7 @@ def trainee_progress(request: HttpRequest, pk: int) -> HttpResponse:
             "page": "progress" if own else "trainees",
             "own": own,
             "can_assess": is_supervisor and not own,
+            "can_decide": is_director and not own,
             **context,
         },
     )
@@ -178,69 +185,6 @@ def my_trainees(request: HttpRequest) -> HttpResponse:
         for e in enrollments
     ]
     return render(request, "curriculum/my_trainees.html", {"page": "trainees", "rows": rows})
-
-
-@dataclass
-class CohortScope:
-    """What the Cohort page and its CSV show: one of the director's programs, optionally
-    narrowed to one supervisor's trainees, and the filters that say so."""
-
-    program: Program
-    programs: list[Program]
-    supervisors: list
-    chosen_supervisor: object | None
-    enrollments: QuerySet  # active enrollments in the scope, in display order
-
-    @property
-    def filters(self) -> dict[str, int]:
-        """The query string that chooses this scope again (page links, the CSV link)."""
-        filters = {"program": self.program.pk}
-        if self.chosen_supervisor is not None:
-            filters["supervisor"] = self.chosen_supervisor.pk
-        return filters
-
-
-def cohort_scope(request: HttpRequest) -> CohortScope:
-    """The cohort the director asked for; 404 for someone who directs no program or for a
-    program that is not theirs (missing and not yours look the same)."""
-    programs = list(Program.objects.filter(directors=request.user).order_by("name"))
-    if not programs:
-        raise Http404("You direct no program.")
-    program_param = request.GET.get("program", "")
-    program = next((p for p in programs if str(p.pk) == program_param), None)
-    if program is None:
-        if program_param:  # someone else's program, or no program at all: looks the same
-            raise Http404("No such program.")
-        program = programs[0]
-
-    # Only what the rows show: a page of wide user rows and fifty copies of the program
-    # cost more to load than the rest of the page.
-    enrollments = (
-        Enrollment.objects.filter(program=program, active=True)
-        .select_related("trainee")
-        .only("program", "trainee", "start_date", *[f"trainee__{name}" for name in PERSON])
-    )
-    # A subquery, not a join: no DISTINCT over the program's enrollments, only the names.
-    on_roster = Enrollment.supervisors.through.objects.filter(
-        enrollment__program=program, enrollment__active=True
-    ).values("user_id")
-    supervisors = list(
-        get_user_model()
-        .objects.filter(pk__in=on_roster)
-        .only(*PERSON)
-        .order_by("last_name", "first_name", "username")
-    )
-    supervisor_param = request.GET.get("supervisor", "")
-    chosen_supervisor = next((s for s in supervisors if str(s.pk) == supervisor_param), None)
-    if chosen_supervisor is not None:
-        enrollments = enrollments.filter(supervisors=chosen_supervisor)
-    return CohortScope(
-        program=program,
-        programs=programs,
-        supervisors=supervisors,
-        chosen_supervisor=chosen_supervisor,
-        enrollments=enrollments.order_by("trainee__last_name", "trainee__first_name", "pk"),
-    )
 
 
 def cohort_in_order(scope: CohortScope, sort: CohortSort):
@@ -339,6 +283,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     flagged = flagged_ablation_counts(shown)
     bundles = bundle_compliance(shown)
     radiation = cohort_radiation(enrollments, program)
+    competence = competence_for(enrollments, stored_will_do=True)
     rows = [
         _cohort_row(
             e,
@@ -347,6 +292,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
             flagged.get(e.trainee_id, 0),
             bundles.get(e.trainee_id),
             radiation.get(e.pk),
+            competence.get(e.pk),
         )
         for e in enrollments
     ]
@@ -403,6 +349,27 @@ def _bundle_cell(bundle) -> str:
     )
 
 
+def _competence_cell(competence) -> str:
+    """Cohort's competence cell (curriculum.competence): the competencies lapsed to direct
+    supervision, and those ready for a committee's decision."""
+    if competence is None:
+        return '<td class="text-center text-body-secondary">—</td>'
+    lapsed, ready = len(competence.lapsed), len(competence.ready)
+    parts = []
+    if lapsed:
+        parts.append(f'<span class="badge text-bg-warning">{lapsed} lapsed</span>')
+    parts.append(
+        f"{ready} ready" if ready else '<span class="text-body-secondary">none ready</span>'
+    )
+    updating = (
+        ' <span class="small text-body-secondary" title="New cases are being counted">'
+        "(updating)</span>"
+        if competence.behind
+        else ""
+    )
+    return f'<td class="text-center">{" · ".join(parts)}{updating}</td>'
+
+
 def _radiation_cell(radiation) -> str:
     """Cohort's radiation cell (curriculum.radiation.cohort_radiation): the trainee's
     median fluoroscopy time against the program's, their flags, their dosimetry."""
@@ -443,6 +410,7 @@ def _cohort_row(
     flagged: int = 0,
     bundle=None,
     radiation=None,
+    competence=None,
 ) -> dict:
     """One trainee's cells, computed here, and the table row as HTML: the matrix has
     trainees × stages of them, and the template language spent a third of the page's time
@@ -467,6 +435,7 @@ def _cohort_row(
             f"{flagged}</td>",
             _bundle_cell(bundle),
             _radiation_cell(radiation),
+            _competence_cell(competence),
             *(
                 f'<td class="text-center {state}">{text}'
                 + (f'<span class="visually-hidden">{hidden}</span>' if hidden else "")

@@ -47,7 +47,8 @@ def _plain_static_storage():
 
 @pytest.fixture(autouse=True)
 def _fresh_curriculum_cache():
-    """The progress engine keeps the curriculum per process; each test starts without."""
+    """The progress and competence engines keep the curriculum per process; each test
+    starts without."""
     clear_curriculum_cache()
 
 

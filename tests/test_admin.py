@@ -9,8 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from curriculum.decisions import record_decision
 from curriculum.dosimetry import record_reading
+from curriculum.models import Competency
 from procedures.models import SignatureCheck
+from programs.models import Enrollment
 from tests.factories import PASSWORD, EntryFactory
 
 
@@ -19,6 +22,14 @@ def admin_client_with_data(client, admin, alice, bob, diana):
     entry = EntryFactory(trainee=alice)
     SignatureCheck.objects.create(entry=entry, revision=1, found_at=timezone.now())
     Group.objects.create(name="Coordinators")
+    record_decision(  # a signed entrustment decision
+        director=diana,
+        enrollment=Enrollment.objects.select_related("program").get(trainee=alice),
+        competency=Competency.objects.order_by("pk").first(),
+        level=1,
+        decided_on=timezone.localdate(),
+        rationale="Seen in the admin.",
+    )
     # A reading over an investigation level: a DoseReading and its DoseAlerts.
     record_reading(
         person=alice,
@@ -53,12 +64,14 @@ def test_admin_changelist_search_and_add_render(admin_client_with_data, model):
     add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
     # django-axes' logs and the task queue are read-only in the admin, entries are logged by
     # their trainees only, signature findings are made by the checks, and dosimeter
-    # readings and their alerts by curriculum.dosimetry: no add page.
+    # readings and their alerts by curriculum.dosimetry, entrustment decisions signed by
+    # the director's form (curriculum.decisions): no add page.
     read_only = opts.app_label in ("axes", "django_tasks_database") or model.__name__ in (
         "Entry",
         "SignatureCheck",
         "DoseReading",
         "DoseAlert",
+        "EntrustmentDecision",
     )
     assert admin_client_with_data.get(add).status_code == (403 if read_only else 200)
 

@@ -40,7 +40,8 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from curriculum.models import ObservedAssessment
+from curriculum.decisions import record_decision
+from curriculum.models import Competency, EntrustmentDecision, ObservedAssessment
 from procedures.models import Entry, EntryEvent, ProcedureType, Signature, SignatureCheck
 from programs.models import DoseAlert, DoseReading, Enrollment, Program
 from tests.factories import PASSWORD, EntryFactory, UserFactory
@@ -179,6 +180,19 @@ def dose_body(world, obj=None) -> dict:
         "period_end": (timezone.localdate() - timedelta(days=1)).isoformat(),
         "whole_body": "0.2",
     }
+
+
+def decision_body(world, obj=None) -> dict:
+    return {
+        "level": "2",
+        "decided_on": timezone.localdate().isoformat(),
+        "rationale": "Ten cases from two supervisors.",
+        "password": PASSWORD,
+    }
+
+
+def committee_of_alice(world) -> str:
+    return f"{reverse('curriculum:committee')}?program={world.enrollment.program_id}"
 
 
 def own_dosimetry(world) -> str:
@@ -444,6 +458,27 @@ TABLE: dict[str, Rule | tuple[Rule, ...]] = {
         get=signed_in(NOT_FOUND, diana=OK, other_director=OK),
         post=signed_in(NOT_FOUND, diana=OK, other_director=OK),
     ),
+    # The committee view and the calibration of ratings (issue 13): the Cohort's scope;
+    # they change nothing, so POST is not allowed.
+    "curriculum:committee": Rule(
+        get=signed_in(NOT_FOUND, diana=OK, other_director=OK), post=signed_in(NOT_ALLOWED)
+    ),
+    "curriculum:calibration": Rule(
+        get=signed_in(NOT_FOUND, diana=OK, other_director=OK), post=signed_in(NOT_ALLOWED)
+    ),
+    # An entrustment decision on alice: only her program's director records one; alice
+    # and bob, who read her Progress, may not (403); for everyone else she is not there.
+    "curriculum:decision": Rule(
+        obj="enrollment",
+        data=decision_body,
+        get=signed_in(NOT_FOUND, alice=FORBIDDEN, bob=FORBIDDEN, diana=OK),
+        post=signed_in(
+            NOT_FOUND,
+            alice=FORBIDDEN,
+            bob=FORBIDDEN,
+            diana=redirect(committee_of_alice, changes=True),
+        ),
+    ),
 }
 
 
@@ -493,6 +528,14 @@ for _model in ("dosereading", "dosealert"):
         for _page in ("add", "delete"):
             STAFF_ADMIN_ANSWERS[f"admin:programs_{_model}_{_page}", _method] = FORBIDDEN
     STAFF_ADMIN_ANSWERS[f"admin:programs_{_model}_change", "POST"] = FORBIDDEN
+
+
+# Entrustment decisions are signed records, written by the director's form
+# (curriculum.decisions) and never changed: the admin only reads them.
+for _method in METHODS:
+    for _page in ("add", "delete"):
+        STAFF_ADMIN_ANSWERS[f"admin:curriculum_entrustmentdecision_{_page}", _method] = FORBIDDEN
+STAFF_ADMIN_ANSWERS["admin:curriculum_entrustmentdecision_change", "POST"] = FORBIDDEN
 
 
 def admin_users(url: Url) -> tuple[str, ...]:
@@ -646,6 +689,17 @@ class World:
                 level=1,
                 dose="0.6",
             )
+        if model is EntrustmentDecision:
+            director = UserFactory(username="dina")
+            self.enrollment.program.directors.add(director)
+            return record_decision(
+                director=director,
+                enrollment=self.enrollment,
+                competency=Competency.objects.filter(program=self.enrollment.program).first(),
+                level=1,
+                decided_on=timezone.localdate(),
+                rationale="Recorded for the admin's pages.",
+            )
         if model is DBTaskResult:  # a queued email (procedures.mail)
             return model.objects.create(
                 task_path="procedures.mail.send_email",
@@ -723,6 +777,10 @@ def path_of(url: Url, world: World, obj) -> str:
         values["id"] = world.users["alice"].pk  # the admin's user password page
     elif obj is not None:
         values["pk"] = obj.pk
+    if "<id:competency>" in url.route:
+        values["competency"] = (
+            Competency.objects.filter(program=world.enrollment.program).order_by("pk").first().pk
+        )
 
     def fill(match) -> str:
         assert match["name"] in values, f"Fill <{match['name']}> of {url.route} in path_of()"

@@ -105,7 +105,9 @@ def chart_table(chart) -> str:
 
 
 @register.simple_tag
-def line_chart_svg(svg, chart_id: str, title: str, reference_label: str = "") -> str:
+def line_chart_svg(
+    svg, chart_id: str, title: str, reference_label: str = "", limit_labels: str = ""
+) -> str:
     """A learning curve (curriculum.charts.line_chart) as SVG; its numbers are in a table
     beside it."""
     e = _e
@@ -120,8 +122,19 @@ def line_chart_svg(svg, chart_id: str, title: str, reference_label: str = "") ->
             f'y1="{svg.reference_y}" y2="{svg.reference_y}"><title>{e(reference_label)}</title></line>'
         )
     line = f'<polyline class="line-chart-line" points="{e(svg.points)}"/>' if svg.points else ""
+    names = limit_labels.split("|") if limit_labels else []
+    for limit, name in zip(svg.limits, names, strict=False):
+        reference += (
+            f'<line class="line-chart-limit" x1="{svg.plot_left}" x2="{svg.plot_right}" '
+            f'y1="{limit.y}" y2="{limit.y}"><title>{e(name)}</title></line>'
+        )
+    marks = "".join(
+        f'<circle class="line-chart-mark" cx="{m.x}" cy="{m.total_y}" r="4">'
+        f"<title>Case {m.total}: {e(m.label)}</title></circle>"
+        for m in svg.marks
+    )
     drawing = (
-        f'<g class="bar-chart-grid">{_grid(svg)}</g>{reference}{line}'
+        f'<g class="bar-chart-grid">{_grid(svg)}</g>{reference}{line}{marks}'
         f'<g class="bar-chart-labels">{labels}</g>'
         f"{_empty(svg, 'Not enough cases for a curve yet')}"
     )

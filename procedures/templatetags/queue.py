@@ -68,6 +68,19 @@ def _flag(entry) -> str:
     )
 
 
+def _notes(entry) -> str:
+    """What the apps above say of the entry (procedures.panels.queue_notes): the trainee's
+    entrustment level in its competency, a lapse in warning colours."""
+    lines = []
+    for note in getattr(entry, "notes", ()):
+        badge = "text-bg-warning" if note.get("warning") else "text-bg-light border"
+        lines.append(
+            f'<div class="small mt-1 queue-note">{escape(note["label"])}: '
+            f'<span class="badge {badge}">{escape(note["value"])}</span></div>'
+        )
+    return "".join(lines)
+
+
 def _safety(entry) -> str:
     """A safety-bundle case's flags (procedures.safety): red ones first."""
     rows = []
@@ -150,7 +163,8 @@ def queue_row(context, entry) -> str:
         f'<a class="fw-semibold" href="{entry.get_absolute_url()}">{name}</a>'
         '<span class="small text-body-secondary">waiting since '
         f"{date_format(entry.submitted_at, 'j M')}</span></div>"
-        f"<div>{trainee} · {performed}</div>{entry_facts(entry)}{_flag(entry)}{_safety(entry)}</div></div>"
+        f"<div>{trainee} · {performed}</div>{entry_facts(entry)}{_notes(entry)}"
+        f"{_flag(entry)}{_safety(entry)}</div></div>"
         # Sign off: a rating, the password when it is due, the button.
         f'<form method="post" action="{reverse("procedures:entry_sign_off", args=[pk])}" '
         f'class="queue-signoff mt-2">{hidden}'

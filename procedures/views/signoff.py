@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ..forms import ReturnForm, SignOffForm
 from ..models import AUTONOMY_SHORT, MAX_COMMENT, Autonomy, Entry
+from ..panels import queue_notes
 from ..reauth import password_needed
 from ..safety import flags_for as safety_flags_for
 from ..series import ablation_flags
@@ -73,9 +74,11 @@ def _render_queue(request, params, form=None, selected=frozenset(), refused=None
     flags = ablation_flags(entries)  # no query unless an ablation is on the page
     checks = safety_flags_for(entries)  # none unless a safety-bundle case is
     exams = exam_flags(entries)  # none unless a labrum or ligament injection is
+    notes = queue_notes(entries)  # the trainee's entrustment level (the curriculum's)
     for entry in entries:  # what a signature will check it signs
         entry.flag = flags.get(entry.pk) or exams.get(entry.pk)
         entry.safety_flags = checks.get(entry.pk, [])
+        entry.notes = notes.get(entry.pk, [])
         entry.submission = submission_token(entry)
         entry.selected = entry.pk in selected
         entry.refused = refused_action if entry.pk == refused_pk else None

@@ -11,8 +11,10 @@ from procedures.services import content_hash
 
 
 def test_the_benchmark_builds_signed_data_and_times_every_page(db):
-    data = build_dataset(trainees=3, entries=40, supervisors=2, log=None)
-    assert data.entries == 120
+    # Enough entries that some are waiting for both rows timed after a sign-off each.
+    data = build_dataset(trainees=3, entries=80, supervisors=2, log=None)
+    assert data.entries == 240
+    assert Entry.objects.filter(status=Entry.Status.SUBMITTED).count() >= 2 * 3
     signatures = Signature.objects.select_related("entry")
     assert signatures.count() == Entry.objects.filter(status=Entry.Status.SIGNED_OFF).count()
     # Signed as the app signs: every signature matches its entry's content.
@@ -23,6 +25,7 @@ def test_the_benchmark_builds_signed_data_and_times_every_page(db):
     names = [t.name for t in timings]
     assert names[0] == "Baseline (About)"
     assert {"Cohort", "Cohort after one sign-off", "Cohort, first view of the day"} <= set(names)
+    assert {"Committee", "Committee after one sign-off"} <= set(names)
     assert {"Radiation", "Radiation, first view of the day"} <= set(names)
     assert all(t.median_ms > 0 and t.queries > 0 for t in timings)
     assert "Cohort after one sign-off" in format_timings(timings)

@@ -174,19 +174,22 @@ def test_cohort_queries_are_bounded_at_a_few_and_many_trainees(
     # page's flagged ablations and safety-bundle compliance (the few types concerned, then
     # one grouped query each); radiation (issue 12): the page's stored figures, the program's medians, recent dose alerts and readings, and once in the
     # program's life the medians' first computing (3), for stale trainees their figures
-    # (3) and their store (1)
-    with django_assert_max_num_queries(41):
+    # (3) and their store (1); competence (issue 13): the page's stored standings and the
+    # program's competencies (3), for trainees never computed their cases, agreement,
+    # DOPS and store (4)
+    with django_assert_max_num_queries(41 + 8):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(41):
+    with django_assert_max_num_queries(41 + 8):
         assert client.get(url, {"page": "2"}).status_code == 200
     # warm: session, user, roles, programs, supervisors, trainee count, page of
     # enrollments, curriculum version, snapshots, overdue, returned, returned count,
     # open signature findings, last signature sweep, the page's flagged ablations and
     # safety-bundle compliance (the few types concerned, then one grouped query each),
-    # radiation (issue 12): the page's stored figures, the program's medians, recent dose alerts and readings (4)
-    with django_assert_max_num_queries(22):
+    # radiation (issue 12): the page's stored figures, the program's medians, recent dose alerts and readings (4),
+    # competence (issue 13): the page's stored standings (1)
+    with django_assert_max_num_queries(23):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         assert client.get(url, {"page": "2"}).status_code == 200
     # The CSV: every trainee, the same bounded queries (no count; no overdue or returned).
     with django_assert_max_num_queries(28):
@@ -204,8 +207,9 @@ def test_progress_queries_are_bounded_at_a_few_and_many_entries(
     url = reverse("curriculum:my_progress")
     client.get(url)
     # warm: session, user, roles, enrollment, curriculum version, snapshot, recent events,
-    # recent assessments, monthly counts, safety-bundle compliance (its types, then the count)
-    with django_assert_max_num_queries(11):
+    # recent assessments, monthly counts, safety-bundle compliance (its types, then the count),
+    # the entrustment snapshot with its versions, the entrustment decisions
+    with django_assert_max_num_queries(13):
         response = client.get(url)
     chart = response.context["chart"]
     assert sum(sum(s["data"]) for s in chart["series"]) == entries  # all this month
