@@ -28,7 +28,7 @@ from programs.dosimetry import Level
 from programs.models import Enrollment
 
 from .charts import Series, last_months, stacked_bars
-from .competence import competence_for
+from .competence import cohort_counts
 from .competence_views import competency_param, progress_competence
 from .dops import with_counts_for
 from .forms import AssessmentForm
@@ -283,7 +283,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
     flagged = flagged_ablation_counts(shown)
     bundles = bundle_compliance(shown)
     radiation = cohort_radiation(enrollments, program)
-    competence = competence_for(enrollments, stored_will_do=True)
+    competence = cohort_counts(enrollments)
     rows = [
         _cohort_row(
             e,
@@ -354,7 +354,7 @@ def _competence_cell(competence) -> str:
     supervision, and those ready for a committee's decision."""
     if competence is None:
         return '<td class="text-center text-body-secondary">—</td>'
-    lapsed, ready = len(competence.lapsed), len(competence.ready)
+    lapsed, ready = competence.lapsed, competence.ready
     parts = []
     if lapsed:
         parts.append(f'<span class="badge text-bg-warning">{lapsed} lapsed</span>')

@@ -12,10 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum.competence import competence_for
+from curriculum.competence import cohort_counts, competence_for
 from curriculum.decisions import record_decision
 from curriculum.entrustment import Level
-from curriculum.models import Competency, CompetencyPolicy, EntrustmentDecision
+from curriculum.models import (
+    Competency,
+    CompetencyPolicy,
+    EntrustmentDecision,
+    ObservedAssessment,
+)
 from procedures.models import Entry, ProcedureType
 from programs.models import Enrollment
 from tests.factories import PASSWORD, EntryFactory, UserFactory, waiting_entries
@@ -370,3 +375,34 @@ def test_calibration_flags_no_one_with_fewer_than_20_ratings(
     client.force_login(diana)
     page = client.get(reverse("curriculum:calibration")).content.decode()
     assert "Lenient" not in page and "fewer than 20 ratings" in page
+
+
+def test_cohorts_counts_are_the_standings_counts_on_any_day(alice, bob, charlie, dave):
+    """Cohort counts from the stored numbers (competence.cohort_counts); the pages build
+    each standing (competence_for): the two ways give the same counts."""
+    cases(alice, [bob, dave], 12, days_ago=100)
+    cases(alice, [bob], 1, days_ago=1, rating=3)
+    cases(charlie, [dave, bob], 30, days_ago=2)
+    si_joint = ProcedureType.objects.get(slug="si-joint")
+    cases(charlie, [dave, bob], 12, days_ago=5, procedure=si_joint)
+    ObservedAssessment.objects.create(  # a DOPS with a narrative
+        trainee=charlie,
+        assessor=dave,
+        observed_on=timezone.localdate(),
+        procedure=si_joint,
+        guidance="fluoroscopy",
+        rating=4,
+        comments="Safe and efficient.",
+    )
+    enrollments = list(Enrollment.objects.select_related("program"))
+    today = timezone.localdate()
+    for day in (today, today + timedelta(days=40), today + timedelta(days=100)):
+        counts = cohort_counts(enrollments, day)
+        full = competence_for(enrollments, day)
+        for e in enrollments:
+            assert (counts[e.pk].lapsed, counts[e.pk].ready) == (
+                len(full[e.pk].lapsed),
+                len(full[e.pk].ready),
+            )
+    assert any(c.lapsed for c in cohort_counts(enrollments, today + timedelta(days=100)).values())
+    assert any(c.ready for c in cohort_counts(enrollments, today).values())
