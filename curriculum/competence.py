@@ -44,7 +44,13 @@ from .entrustment import (
     readiness_of,
     standing,
 )
-from .models import Competency, CompetencyPolicy, EntrustmentSnapshot, ObservedAssessment
+from .models import (
+    Competency,
+    CompetencyPolicy,
+    EntrustmentDecision,
+    EntrustmentSnapshot,
+    ObservedAssessment,
+)
 from .progress import CURRICULUM_CACHES
 
 # --- A program's definitions, kept per process by curriculum version -----------------------
@@ -179,6 +185,7 @@ class Competence:
     agreement: Agreement = Agreement()
     rule: CusumRule | None = None
     behind: bool = False  # a stale snapshot, shown while the background recomputes it
+    decided: bool = False  # the trainee has an entrustment decision
     by_case: dict[tuple[int, str], list[Competency]] = field(default_factory=dict)
     lapse_days: int = 90  # the program's; a competency may set its own
 
@@ -222,7 +229,7 @@ def competence_for(
     if not enrollments:
         return {}
     ids = sorted(e.pk for e in enrollments)
-    rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, curves)
+    rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, ("grid", "curves" if curves else ""))
     stored = {pk: tuple(rest) for pk, _trainee, _program, *rest in rows}
     return _competence(enrollments, stored, today, stored_will_do)
 
@@ -237,10 +244,11 @@ def _competence(
         defs = definitions(enrollment.program_id, versions[enrollment.pk][1])
         result[enrollment.pk] = _read(defs, grid, lines, today)
         result[enrollment.pk].behind = enrollment.pk in behind
+        result[enrollment.pk].decided = stored[enrollment.pk][6]
     return result
 
 
-def _grids(enrollments: list[Enrollment], stored: dict, stored_will_do: bool):
+def _grids(enrollments: list[Enrollment], stored: dict, stored_will_do: bool, counts=False):
     """({enrollment id: (grid, curves)}, {enrollment id: (record version, curriculum
     version)}, the enrollment ids read stale): the stored figures where they are current
     (or, with `stored_will_do`, stale by the record only: queued for the background), the
@@ -250,7 +258,7 @@ def _grids(enrollments: list[Enrollment], stored: dict, stored_will_do: bool):
     behind: set[int] = set()
     versions: dict[int, tuple[int, int]] = {}
     for enrollment in enrollments:
-        record, curriculum, kept_record, kept_curriculum, grid, lines = stored[enrollment.pk]
+        record, curriculum, kept_record, kept_curriculum, grid, lines, _ = stored[enrollment.pk]
         versions[enrollment.pk] = (record, curriculum)
         if grid is not None and (kept_record, kept_curriculum) == (record, curriculum):
             found[enrollment.pk] = (grid, lines)
@@ -264,7 +272,8 @@ def _grids(enrollments: list[Enrollment], stored: dict, stored_will_do: bool):
     if stale:
         computed = _compute(stale, versions)
         _store(stale, computed, versions)
-        found.update(computed)
+        for pk, (grid, lines, numbers) in computed.items():
+            found[pk] = (numbers, None) if counts else (grid, lines)
     return found, versions, behind
 
 
@@ -280,41 +289,26 @@ class Counts:
 
 def cohort_counts(enrollments: list[Enrollment], today: date | None = None) -> dict[int, Counts]:
     """{enrollment pk: Counts} for Cohort's page of trainees: the queries of
-    `competence_for(..., stored_will_do=True)`, and the counts taken from the stored
-    numbers as `Standing.on` and `readiness_of` take them, without building each
-    standing (fifty trainees' six hundred cost PostgreSQL's Cohort 6 ms, measured).
-    tests/curriculum/test_competence_pages.py holds the two ways to the same counts."""
+    `competence_for(..., stored_will_do=True)`, reading the snapshots' small `counts`
+    (`counts_of`) instead of their grids: fifty trainees' grids and six hundred standings
+    cost PostgreSQL's Cohort 6 ms (measured). tests/curriculum/test_competence_pages.py
+    holds the two ways to the same counts."""
     today = today or timezone.localdate()
     if not enrollments:
         return {}
     ids = sorted(e.pk for e in enrollments)
-    rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids)
+    rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, ("counts", ""))
     stored = {pk: tuple(rest) for pk, _trainee, _program, *rest in rows}
-    found, versions, behind = _grids(enrollments, stored, stored_will_do=True)
+    found, _versions, behind = _grids(enrollments, stored, stored_will_do=True, counts=True)
     day = today.toordinal()
     result = {}
     for enrollment in enrollments:
-        grid = found[enrollment.pk][0]["competencies"]
-        defs = definitions(enrollment.program_id, versions[enrollment.pk][1])
-        rule = defs.policy.readiness_rule
-        since = day - rule.recent_days
-        lapsed = ready = 0
-        for competency in defs.competencies:
-            kept = grid.get(str(competency.pk))
-            if kept is None:
-                continue
-            _level, _earned, gap_lapsed, raw, last, lapse_days = kept["s"]
-            if last is not None and day - last > lapse_days:
-                lapsed += raw > Level.DIRECT
-            else:
-                lapsed += bool(gap_lapsed)
-            observations, assessors, narratives, newest = kept["e"]
-            ready += (
-                observations >= rule.observations
-                and assessors >= rule.assessors
-                and sum(1 for d in newest[: rule.recent] if d > since) >= rule.recent
-                and narratives >= rule.narratives
-            )
+        numbers = found[enrollment.pk][0]
+        lapsed = sum(
+            after if edge is not None and day > edge else before
+            for edge, after, before in numbers["lapse"]
+        )
+        ready = sum(1 for until in numbers["ready"] if day < until)
         result[enrollment.pk] = Counts(lapsed, ready, enrollment.pk in behind)
     return result
 
@@ -333,14 +327,18 @@ def refresh_competence(*, enrollment_ids: list[int]) -> None:
     competence_for(list(Enrollment.objects.filter(pk__in=enrollment_ids)))
 
 
-def _stored_rows(where: str, params: list, curves: bool = False) -> list[tuple]:
+def _stored_rows(where: str, params: list, figures: tuple[str, str] = ("grid", "")) -> list:
     """(enrollment id, trainee id, program id, record version, curriculum version, the
-    snapshot's two, its grid, its curves) of the enrollments `where` selects, in the order
-    they started; the snapshot's parts None where it has none. In SQL: one query."""
-    lines = "s.curves" if curves else "NULL"
+    snapshot's two, its two `figures`: grid and curves, or counts, and whether the trainee
+    has an entrustment decision) of the enrollments `where` selects, in the order they
+    started; the snapshot's parts None where it has none, and the second figure where not
+    named. In SQL: one query (Progress asks for the decisions only when there are some)."""
+    first, second = (f"s.{name}" if name else "NULL" for name in figures)
+    decisions = EntrustmentDecision._meta.db_table
     query = (
         "SELECT e.id, e.trainee_id, e.program_id, e.record_version, p.curriculum_version,"
-        f" s.record_version, s.curriculum_version, s.grid, {lines}"
+        f" s.record_version, s.curriculum_version, {first}, {second},"
+        f" EXISTS (SELECT 1 FROM {decisions} d WHERE d.trainee_id = e.trainee_id)"
         f" FROM {Enrollment._meta.db_table} e"
         f" JOIN {Program._meta.db_table} p ON p.id = e.program_id"
         f" LEFT JOIN {EntrustmentSnapshot._meta.db_table} s ON s.enrollment_id = e.id"
@@ -348,7 +346,10 @@ def _stored_rows(where: str, params: list, curves: bool = False) -> list[tuple]:
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return [(*row[:7], read_json(row[7]), read_json(row[8])) for row in cursor.fetchall()]
+        return [
+            (*row[:7], read_json(row[7]), read_json(row[8]), bool(row[9]))
+            for row in cursor.fetchall()
+        ]
 
 
 def _read(defs: Definitions, grid: dict, lines: dict | None, today: date) -> Competence:
@@ -508,15 +509,16 @@ def _compute(enrollments: list[Enrollment], versions: dict) -> dict[int, tuple[d
     pairs = {pair for found in defs.values() for pair in found.by_case}
     cases, dops = _cases(trainee_ids, pairs), _dops(trainee_ids)
     agreements = _agreements(trainee_ids)
-    return {
-        e.pk: _trainee(
+    computed = {}
+    for e in enrollments:
+        grid, lines = _trainee(
             defs[e.pk],
             cases.get(e.trainee_id, []),
             dops.get(e.trainee_id, []),
             agreements.get(e.trainee_id, [0, 0, 0]),
         )
-        for e in enrollments
-    }
+        computed[e.pk] = (grid, lines, counts_of(defs[e.pk], grid))
+    return computed
 
 
 def _trainee(
@@ -544,6 +546,38 @@ def _trainee(
         )
         curves[str(competency.pk)] = failures
     return {"competencies": grid, "agreement": agreement}, curves
+
+
+def counts_of(defs: Definitions, grid: dict) -> dict:
+    """What Cohort counts, whatever the day, from a grid: for each competency with cases
+    [the day after which it lapses (None: never), lapsed after it, lapsed before it] as
+    `Standing.on` decides, and for each ready for a decision but for recency the day until
+    which it stays ready, as `readiness_of` decides (its latest `recent` observations all
+    within `recent_days`)."""
+    rule = defs.policy.readiness_rule
+    lapse, ready = [], []
+    for competency in defs.competencies:
+        kept = grid["competencies"].get(str(competency.pk))
+        if kept is None:
+            continue
+        _level, _earned, gap_lapsed, raw, last, lapse_days = kept["s"]
+        edge = last + lapse_days if last is not None else None
+        lapse.append([edge, int(raw > Level.DIRECT), int(gap_lapsed)])
+        observations, assessors, narratives, newest = kept["e"]
+        if (
+            observations >= rule.observations
+            and assessors >= rule.assessors
+            and narratives >= rule.narratives
+        ):
+            if rule.recent == 0:
+                ready.append(FOREVER)
+            elif len(newest) >= rule.recent:
+                # ready while day − recent_days < the recent-th newest observation's day
+                ready.append(newest[rule.recent - 1] + rule.recent_days)
+    return {"lapse": lapse, "ready": ready}
+
+
+FOREVER = date.max.toordinal()
 
 
 def _agreement(cases: list[tuple]) -> list[int]:
@@ -605,6 +639,7 @@ def _store(stale: list[Enrollment], computed: dict, versions: dict) -> None:
                 enrollment_id=e.pk,
                 grid=computed[e.pk][0],
                 curves=computed[e.pk][1],
+                counts=computed[e.pk][2],
                 record_version=versions[e.pk][0],
                 curriculum_version=versions[e.pk][1],
                 refresh_requested=False,
@@ -616,6 +651,7 @@ def _store(stale: list[Enrollment], computed: dict, versions: dict) -> None:
         update_fields=[
             "grid",
             "curves",
+            "counts",
             "record_version",
             "curriculum_version",
             "refresh_requested",

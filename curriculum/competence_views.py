@@ -52,7 +52,7 @@ def progress_competence(enrollment: Enrollment, chosen: int | None, can_decide=F
     the decisions, and the chosen competency's learning curve. Two queries when nothing
     changed."""
     competence = competence_for([enrollment], curves=chosen is not None)[enrollment.pk]
-    decisions = decisions_of(enrollment.trainee_id)
+    decisions = decisions_of(enrollment.trainee_id) if competence.decided else []
     latest = latest_by_competency(decisions)
     for row in competence.rows:
         row.decision = latest.get(row.competency.pk)
@@ -209,6 +209,8 @@ def _committee_row(enrollment, competence: Competence, decided: dict, decide_url
         marks = []
         if row.lapsed:
             marks.append("lapsed")
+        if row.curve.relapse_at:
+            marks.append(f"learning-curve relapse alert at case {row.curve.relapse_at}")
         marks.append("ready" if ready else "not enough evidence")
         decision = decided.get(row.competency.pk)
         if decision:
@@ -219,6 +221,7 @@ def _committee_row(enrollment, competence: Competence, decided: dict, decide_url
             f'<td class="competency-cell {row.css}{" ready" if ready else ""}">'
             f'<a href="{url}" title="{escape(str(row.competency))}: {level}; {words}">'
             f"{level}{' ✓' if ready else ''}{' ★' if decision else ''}"
+            f"{' ⚠' if row.curve.relapse_at else ''}"
             f'<span class="visually-hidden"> ({words})</span></a></td>'
         )
     name = escape(enrollment.trainee.display_name)

@@ -524,6 +524,11 @@ class EntrustmentSnapshot(models.Model):
     curves = models.JSONField()
     record_version = models.BigIntegerField(default=0)
     curriculum_version = models.BigIntegerField(default=0)
+    # What Cohort counts, whatever the day (curriculum.competence.counts_of): for each
+    # competency the day after which it lapses and whether it is lapsed before and after
+    # that day, and the days until which those ready for a decision stay ready. Null in a
+    # snapshot stored before it was kept: recomputed.
+    counts = models.JSONField(null=True)
     # Cohort asked the background to recompute it (curriculum.competence): asked once.
     refresh_requested = models.BooleanField(default=False)
 

@@ -406,3 +406,16 @@ def test_cohorts_counts_are_the_standings_counts_on_any_day(alice, bob, charlie,
             )
     assert any(c.lapsed for c in cohort_counts(enrollments, today + timedelta(days=100)).values())
     assert any(c.ready for c in cohort_counts(enrollments, today).values())
+
+
+def test_a_relapse_alert_shows_on_progress_and_the_committee_view(client, alice, bob, diana):
+    # 30 successes cross the competence limit at case 19 (tests/curriculum/test_cusum.py);
+    # then failures (rated 2) raise the relapse watch to h1 = 2.71 at the fourth.
+    cases(alice, [bob], 30, days_ago=10, rating=4)
+    cases(alice, [bob], 4, days_ago=1, rating=2)
+    client.force_login(alice)
+    page = client.get(reverse("curriculum:my_progress")).content.decode()
+    assert "Relapse alert at case 34" in page
+    client.force_login(diana)
+    committee = client.get(reverse("curriculum:committee")).content.decode()
+    assert "learning-curve relapse alert at case 34" in committee and "⚠" in committee
