@@ -248,7 +248,9 @@ def _competence(
     return result
 
 
-def _grids(enrollments: list[Enrollment], stored: dict, stored_will_do: bool, counts=False):
+def _grids(
+    enrollments: list[Enrollment], stored: dict, stored_will_do: bool, counts=False, later=None
+):
     """({enrollment id: (grid, curves)}, {enrollment id: (record version, curriculum
     version)}, the enrollment ids read stale): the stored figures where they are current
     (or, with `stored_will_do`, stale by the record only: queued for the background), the
@@ -268,7 +270,7 @@ def _grids(enrollments: list[Enrollment], stored: dict, stored_will_do: bool, co
         else:
             stale.append(enrollment)
     if behind:
-        _refresh_later(behind)
+        _refresh_later(behind, later)
     if stale:
         computed = _compute(stale, versions)
         _store(stale, computed, versions)
@@ -287,7 +289,9 @@ class Counts:
     behind: bool = False
 
 
-def cohort_counts(enrollments: list[Enrollment], today: date | None = None) -> dict[int, Counts]:
+def cohort_counts(
+    enrollments: list[Enrollment], today: date | None = None, later=None
+) -> dict[int, Counts]:
     """{enrollment pk: Counts} for Cohort's page of trainees: the queries of
     `competence_for(..., stored_will_do=True)`, reading the snapshots' small `counts`
     (`counts_of`) instead of their grids: fifty trainees' grids and six hundred standings
@@ -299,7 +303,9 @@ def cohort_counts(enrollments: list[Enrollment], today: date | None = None) -> d
     ids = sorted(e.pk for e in enrollments)
     rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, ("counts", ""))
     stored = {pk: tuple(rest) for pk, _trainee, _program, *rest in rows}
-    found, _versions, behind = _grids(enrollments, stored, stored_will_do=True, counts=True)
+    found, _versions, behind = _grids(
+        enrollments, stored, stored_will_do=True, counts=True, later=later
+    )
     day = today.toordinal()
     result = {}
     for enrollment in enrollments:
@@ -313,11 +319,14 @@ def cohort_counts(enrollments: list[Enrollment], today: date | None = None) -> d
     return result
 
 
-def _refresh_later(enrollment_ids: list[int]) -> None:
+def _refresh_later(enrollment_ids, later=None) -> None:
     """Queue the recomputing of these enrollments' standing, once: the snapshots not yet
-    asked for are claimed by one UPDATE (… RETURNING: SQLite 3.35+, PostgreSQL)."""
+    asked for are claimed by one UPDATE (… RETURNING: SQLite 3.35+, PostgreSQL). With
+    `later` (curriculum.refresh.Later) the page queues them with its other figures."""
     claimed = claim_refresh(EntrustmentSnapshot._meta.db_table, enrollment_ids)
-    if claimed:
+    if claimed and later is not None:
+        later.competence.extend(claimed)
+    elif claimed:
         transaction.on_commit(lambda: refresh_competence.enqueue(enrollment_ids=claimed))
 
 

@@ -3,6 +3,7 @@ level and readiness), a director's entrustment decision for one trainee and one
 competency, and the calibration of supervisors' ratings. The grid on Progress is
 `progress_competence`, used by curriculum.views."""
 
+from html import escape as html_escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from procedures.models import Entry
+from procedures.models import Entry, Modality
 from programs.access import get_enrollment
 from programs.models import Enrollment
 from programs.sql import fetch
@@ -32,6 +33,7 @@ from .models import Competency, EntrustmentDecision
 from .scope import PERSON, cohort_scope
 
 COMMITTEE_PAGE_SIZE = 50
+MODALITY_LABELS = dict(Modality.choices)
 # The level in a few words, for the grid's cells.
 LEVEL_SHORT = {
     Level.NOT_YET: "Not yet",
@@ -76,7 +78,7 @@ def grid_items(competence: Competence, decide_url: str = "") -> str:
     millisecond (measured). `decide_url`: the director's link, with 0 for the competency."""
     items = []
     for row in competence.rows:
-        name = escape(row.competency.name)
+        name = html_escape(row.competency.name)
         facts = []
         entrustment, readiness = row.entrustment, row.readiness
         if not row.evidence.observations:
@@ -87,7 +89,7 @@ def grid_items(competence: Competence, decide_url: str = "") -> str:
             facts.append(
                 '<span class="badge text-bg-success">Ready for a decision</span>'
                 if readiness.ready
-                else f"Not enough evidence: {escape(', '.join(readiness.missing))}"
+                else f"Not enough evidence: {html_escape(', '.join(readiness.missing))}"
             )
         curve = row.curve
         if curve.cases:
@@ -104,20 +106,20 @@ def grid_items(competence: Competence, decide_url: str = "") -> str:
         decision = getattr(row, "decision", None)
         if decision is not None:
             facts.append(
-                f"<strong>Decided: {escape(decision.get_level_display())}</strong>, "
+                f"<strong>Decided: {decision.get_level_display()}</strong>, "
                 f"{decision.decided_on.strftime('%-d %b %Y')}"
             )
         if decide_url:
             url = decide_url.replace("/0/decision/", f"/{row.competency.pk}/decision/")
             facts.append(
                 f'<a href="{url}">Record a decision<span class="visually-hidden"> on '
-                f"{escape(str(row.competency))}</span></a>"
+                f"{name} ({MODALITY_LABELS[row.competency.modality]})</span></a>"
             )
         items.append(
             '<li class="list-group-item"><div class="d-flex flex-wrap justify-content-between '
             f'gap-2"><span class="fw-semibold">{name} <span class="fw-normal '
-            f'text-body-secondary">({escape(row.competency.get_modality_display())})</span>'
-            f'</span><span class="level-badge {row.css}">{escape(entrustment.label)}</span>'
+            f'text-body-secondary">({MODALITY_LABELS[row.competency.modality]})</span>'
+            f'</span><span class="level-badge {row.css}">{entrustment.label}</span>'
             f'</div><div class="small text-body-secondary">{" · ".join(facts)}</div></li>'
         )
     if not items:

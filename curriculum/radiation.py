@@ -112,7 +112,11 @@ FIGURES = ("medians", "months", "ct", "curves")
 
 
 def radiation_snapshots(
-    enrollments: list[Enrollment], today: date | None = None, figures=FIGURES, force=False
+    enrollments: list[Enrollment],
+    today: date | None = None,
+    figures=FIGURES,
+    force=False,
+    later=None,
 ) -> dict:
     """{enrollment pk: {"medians", "months", "ct", "curves"}}: the stored figures where they
     are of the enrollment's current record version, recomputed (and stored) where not. One
@@ -139,7 +143,7 @@ def radiation_snapshots(
             found[pk] = {"medians": values[0], "behind": True}
             behind.append(pk)
     if behind:
-        _refresh_later(behind)
+        _refresh_later(behind, later)
     stale = [e for e in enrollments if e.pk not in found]
     if stale and medians_only:
         # Cohort, for a trainee it has never seen: the medians alone (one query), stored
@@ -177,11 +181,14 @@ def _stored(enrollments: list[Enrollment], figures) -> list[tuple]:
         ]
 
 
-def _refresh_later(enrollment_ids: list[int]) -> None:
+def _refresh_later(enrollment_ids: list[int], later=None) -> None:
     """Queue the recomputing of these enrollments' figures, once: the snapshots not yet
-    asked for are claimed by one UPDATE (… RETURNING: SQLite 3.35+, PostgreSQL)."""
+    asked for are claimed by one UPDATE (… RETURNING: SQLite 3.35+, PostgreSQL). With
+    `later` (curriculum.refresh.Later) the page queues them with its other figures."""
     claimed = claim_refresh(RadiationSnapshot._meta.db_table, enrollment_ids)
-    if claimed:
+    if claimed and later is not None:
+        later.radiation.extend(claimed)
+    elif claimed:
         transaction.on_commit(lambda: refresh_radiation.enqueue(enrollment_ids=claimed))
 
 
@@ -529,7 +536,7 @@ class CohortRadiation:
 
 
 def cohort_radiation(
-    enrollments: list[Enrollment], program: Program, today: date | None = None
+    enrollments: list[Enrollment], program: Program, today: date | None = None, later=None
 ) -> dict[int, CohortRadiation]:
     """{enrollment pk: CohortRadiation} for a Cohort page's enrollments (one program):
     the stored figures, the program's medians, the recent alerts and the latest readings;
@@ -537,7 +544,7 @@ def cohort_radiation(
     if not enrollments:
         return {}
     today = today or timezone.localdate()
-    stored = radiation_snapshots(enrollments, today, figures=("medians",))
+    stored = radiation_snapshots(enrollments, today, figures=("medians",), later=later)
     reference, _ = program_reference(program, today)
     theirs = {key: (n, float(value)) for key, (n, value) in reference.items()}
     trainees = {e.trainee_id for e in enrollments}

@@ -35,6 +35,7 @@ from .forms import AssessmentForm
 from .models import ObservedAssessment
 from .progress import preferred_requirement, program_stages, progress_for
 from .radiation import cohort_radiation
+from .refresh import Later
 from .scope import PERSON, CohortScope, cohort_scope
 from .sorting import CohortSort
 
@@ -282,8 +283,10 @@ def cohort(request: HttpRequest) -> HttpResponse:
     shown = [e.trainee_id for e in enrollments]
     flagged = flagged_ablation_counts(shown)
     bundles = bundle_compliance(shown)
-    radiation = cohort_radiation(enrollments, program)
-    competence = cohort_counts(enrollments)
+    later = Later()  # the stale figures' recomputing, one task for both kinds
+    radiation = cohort_radiation(enrollments, program, later=later)
+    competence = cohort_counts(enrollments, later=later)
+    later.queue()
     rows = [
         _cohort_row(
             e,

@@ -20,7 +20,10 @@ from curriculum.models import (
     CompetencyPolicy,
     EntrustmentDecision,
     ObservedAssessment,
+    RadiationSnapshot,
 )
+from curriculum.radiation import cohort_radiation
+from curriculum.refresh import Later, refresh_snapshots
 from procedures.models import Entry, ProcedureType
 from programs.models import Enrollment
 from tests.factories import PASSWORD, EntryFactory, UserFactory, waiting_entries
@@ -324,8 +327,8 @@ def test_cohort_shows_a_stale_standing_marked_and_refreshes_it_in_the_background
     row = page.split("Alice Adams")[1].split("</tr>")[0]
     assert "1 lapsed" in row and "(updating)" in row  # the stored one, marked
     assert "(updating)" in again.split("Alice Adams")[1].split("</tr>")[0]
-    mine = [task for task in queued if task.__module__ == "curriculum.competence"]
-    assert len(mine) == 1  # asked once (the radiation figures ask for theirs)
+    # Asked once, with the radiation figures' (curriculum.refresh: one task for both).
+    assert len(queued) == 1
     for task in queued:  # the worker runs the tasks
         task()
     row = client.get(reverse("curriculum:cohort")).content.decode().split("Alice Adams")[1]
@@ -419,3 +422,18 @@ def test_a_relapse_alert_shows_on_progress_and_the_committee_view(client, alice,
     client.force_login(diana)
     committee = client.get(reverse("curriculum:committee")).content.decode()
     assert "learning-curve relapse alert at case 34" in committee and "⚠" in committee
+
+
+def test_one_task_recomputes_both_kinds_of_figures(alice, bob, dave, program):
+    cases(alice, [bob, dave], 10, days_ago=100)
+    (enrollment,) = Enrollment.objects.filter(trainee=alice)
+    cohort_counts([enrollment])
+    cohort_radiation([enrollment], program)
+    cases(alice, [bob], 1, days_ago=0)
+    later = Later()
+    assert cohort_counts([enrollment], later=later)[enrollment.pk].behind
+    cohort_radiation([enrollment], program, later=later)
+    assert (later.radiation, later.competence) == ([enrollment.pk], [enrollment.pk])
+    refresh_snapshots.call(radiation=later.radiation, competence=later.competence)
+    assert not cohort_counts([enrollment])[enrollment.pk].behind
+    assert not RadiationSnapshot.objects.get(enrollment=enrollment).refresh_requested
