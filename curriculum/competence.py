@@ -301,7 +301,7 @@ def cohort_counts(
     if not enrollments:
         return {}
     ids = sorted(e.pk for e in enrollments)
-    rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, ("counts", ""))
+    rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, ("counts", ""), decided=False)
     stored = {pk: tuple(rest) for pk, _trainee, _program, *rest in rows}
     found, _versions, behind = _grids(
         enrollments, stored, stored_will_do=True, counts=True, later=later
@@ -336,18 +336,22 @@ def refresh_competence(*, enrollment_ids: list[int]) -> None:
     competence_for(list(Enrollment.objects.filter(pk__in=enrollment_ids)))
 
 
-def _stored_rows(where: str, params: list, figures: tuple[str, str] = ("grid", "")) -> list:
+def _stored_rows(
+    where: str, params: list, figures: tuple[str, str] = ("grid", ""), decided: bool = True
+) -> list:
     """(enrollment id, trainee id, program id, record version, curriculum version, the
     snapshot's two, its two `figures`: grid and curves, or counts, and whether the trainee
     has an entrustment decision) of the enrollments `where` selects, in the order they
     started; the snapshot's parts None where it has none, and the second figure where not
     named. In SQL: one query (Progress asks for the decisions only when there are some)."""
     first, second = (f"s.{name}" if name else "NULL" for name in figures)
-    decisions = EntrustmentDecision._meta.db_table
+    table = EntrustmentDecision._meta.db_table
+    has_decisions = (
+        f"EXISTS (SELECT 1 FROM {table} d WHERE d.trainee_id = e.trainee_id)" if decided else "NULL"
+    )
     query = (
         "SELECT e.id, e.trainee_id, e.program_id, e.record_version, p.curriculum_version,"
-        f" s.record_version, s.curriculum_version, {first}, {second},"
-        f" EXISTS (SELECT 1 FROM {decisions} d WHERE d.trainee_id = e.trainee_id)"
+        f" s.record_version, s.curriculum_version, {first}, {second}, {has_decisions}"
         f" FROM {Enrollment._meta.db_table} e"
         f" JOIN {Program._meta.db_table} p ON p.id = e.program_id"
         f" LEFT JOIN {EntrustmentSnapshot._meta.db_table} s ON s.enrollment_id = e.id"
