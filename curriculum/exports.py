@@ -16,11 +16,12 @@ from django.utils import timezone
 from procedures import safety, stress
 from procedures.models import Entry
 from procedures.radiation import effective_dose
-from procedures.series import BlockRecord, block_records, flagged_ablation_counts
+from procedures.series import BlockRecord, block_records
 from procedures.signatures import record_failures, verify_signature
 from programs.access import get_enrollment
 from programs.models import Enrollment
 
+from .cohort_facts import cohort_facts
 from .competence import competence_for, definitions
 from .competence_views import progress_competence
 from .decisions import latest_decisions
@@ -410,7 +411,7 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
             *[f"{c.name} ({c.get_modality_display()})" for c in competencies],
         ]
     )
-    flagged = flagged_ablation_counts([e.trainee_id for e in enrollments])
+    flagged, _ = cohort_facts(enrollments)
     radiation = cohort_radiation(enrollments, scope.program)
     competence = competence_for(enrollments, stored_will_do=True)
     decided = latest_decisions([e.trainee_id for e in enrollments])

@@ -21,13 +21,13 @@ from django.utils.safestring import mark_safe
 from procedures.backlog import CappedCount, returned_count, waiting_by_supervisor
 from procedures.models import Entry, EntryEvent, Modality, MonthlyCount, ProcedureType
 from procedures.safety import bundle_compliance
-from procedures.series import flagged_ablation_counts
 from procedures.signatures import signature_alerts
 from programs.access import get_enrollment, supervisors_ever
 from programs.dosimetry import Level
 from programs.models import Enrollment
 
 from .charts import Series, last_months, stacked_bars
+from .cohort_facts import cohort_facts
 from .competence import cohort_counts
 from .competence_views import competency_param, progress_competence
 from .dops import with_counts_for
@@ -280,9 +280,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
         row["procedure"] = procedures.get(row["procedure_id"], "")
         row["html"] = _returned_item(row, entry_url)
     progress_url = reverse("curriculum:trainee_progress", args=[0])[:-2]
-    shown = [e.trainee_id for e in enrollments]
-    flagged = flagged_ablation_counts(shown)
-    bundles = bundle_compliance(shown)
+    flagged, bundles = cohort_facts(enrollments)
     later = Later()  # the stale figures' recomputing, one task for both kinds
     radiation = cohort_radiation(enrollments, program, later=later)
     competence = cohort_counts(enrollments, later=later)
