@@ -211,15 +211,26 @@ class LineChart(Plot):
     empty: bool = True
     limits: list[Tick] = field(default_factory=list)  # labelled horizontal lines (value, y)
     marks: list[Column] = field(default_factory=list)  # labelled points (label, x, y)
+    watch_points: str = ""  # a second line (the CUSUM's relapse watch)
 
 
-def cusum_chart(values: list[float], h0: float, h1: float, marks: dict[int, str]) -> LineChart:
+def cusum_chart(
+    values: list[float],
+    h0: float,
+    h1: float,
+    marks: dict[int, str],
+    watch: list[float] | None = None,
+    relapse: int | None = None,
+) -> LineChart:
     """A learning curve's CUSUM (curriculum.cusum): the curve through `values` (one per
     case), on a scale from below −h0 to above h1 holding every value, with the two
-    decision limits as lines and `marks` ({case number: words}) as points on the curve."""
+    decision limits as lines and `marks` ({case number: words}) as points on the curve.
+    `watch`: the relapse watch after competence (its last values, one per case to the
+    end), drawn as its own line against h1, with the `relapse` case marked on it."""
     count = len(values)
+    watch = watch or []
     low = math.floor(min([*values, -h0]))
-    high = math.ceil(max([*values, h1]))
+    high = math.ceil(max([*values, *watch, h1]))
     _, step = nice_scale(high - low)
     low = step * math.floor(low / step)
     high = step * math.ceil(high / step)
@@ -255,7 +266,20 @@ def cusum_chart(values: list[float], h0: float, h1: float, marks: dict[int, str]
             Column(label=words, x=_r(x_of(n - 1)), total=n, total_y=y_of(values[n - 1]))
             for n, words in sorted(marks.items())
             if 1 <= n <= count
+        ]
+        + [
+            Column(
+                label="relapse alert (the watch at h1)",
+                x=_r(x_of(relapse - 1)),
+                total=relapse,
+                total_y=y_of(watch[relapse - 1 - (count - len(watch))]),
+            )
+            for _ in [0]
+            if relapse and watch and count - len(watch) < relapse <= count
         ],
+        watch_points=" ".join(
+            f"{_r(x_of(count - len(watch) + i))},{y_of(v)}" for i, v in enumerate(watch)
+        ),
     )
 
 

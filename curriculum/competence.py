@@ -573,9 +573,9 @@ def counts_of(defs: Definitions, grid: dict) -> dict:
         kept = grid["competencies"].get(str(competency.pk))
         if kept is None:
             continue
-        _level, _earned, gap_lapsed, raw, last, lapse_days = kept["s"]
+        level, _earned, gap_lapsed, raw, last, lapse_days = kept["s"]
         edge = last + lapse_days if last is not None else None
-        lapse.append([edge, int(raw > Level.DIRECT), int(gap_lapsed)])
+        lapse.append([edge, int(max(raw, level) > Level.DIRECT), int(gap_lapsed)])
         observations, assessors, narratives, newest = kept["e"]
         if (
             observations >= rule.observations

@@ -3,6 +3,7 @@ level and readiness), a director's entrustment decision for one trainee and one
 competency, and the calibration of supervisors' ratings. The grid on Progress is
 `progress_competence`, used by curriculum.views."""
 
+import uuid
 from html import escape as html_escape
 from urllib.parse import urlencode
 
@@ -26,7 +27,13 @@ from programs.sql import fetch
 from .charts import cusum_chart
 from .competence import Competence, competence_for, definitions
 from .cusum import cusum
-from .decisions import decisions_of, latest_by_competency, latest_decisions, record_decision
+from .decisions import (
+    decision_refused,
+    decisions_of,
+    latest_by_competency,
+    latest_decisions,
+    record_decision,
+)
 from .entrustment import Level, leniency_from_sums
 from .forms import DecisionForm
 from .models import Competency, EntrustmentDecision
@@ -142,9 +149,11 @@ def learning_curve(row, competence: Competence) -> dict:
     marks = {}
     if result.competent_at:
         marks[result.competent_at] = "crossed the competence limit"
-    if result.relapse_at:
-        marks[result.relapse_at] = "relapse alert"
-    chart = cusum_chart(values, rule.h0, rule.h1, marks) if values else None
+    chart = (
+        cusum_chart(values, rule.h0, rule.h1, marks, result.watch, result.relapse_at)
+        if values
+        else None
+    )
     return {
         "row": row,
         "rule": rule,
@@ -155,7 +164,15 @@ def learning_curve(row, competence: Competence) -> dict:
         "result": result,
         "svg": chart,
         "table": [
-            {"case": n, "failed": failed, "value": value}
+            {
+                "case": n,
+                "failed": failed,
+                "value": value,
+                # the relapse watch runs from the case after the competence crossing
+                "watch": result.watch[n - 1 - (len(values) - len(result.watch))]
+                if n > len(values) - len(result.watch)
+                else None,
+            }
             for n, (failed, value) in enumerate(zip(failures, values, strict=True), start=1)
         ],
     }
@@ -209,8 +226,6 @@ def _committee_row(enrollment, competence: Competence, decided: dict, decide_url
         level = LEVEL_SHORT[Level(row.level)]
         ready = row.readiness.ready
         marks = []
-        if row.lapsed:
-            marks.append("lapsed")
         if row.curve.relapse_at:
             marks.append(f"learning-curve relapse alert at case {row.curve.relapse_at}")
         marks.append("ready" if ready else "not enough evidence")
@@ -222,8 +237,9 @@ def _committee_row(enrollment, competence: Competence, decided: dict, decide_url
         cells.append(
             f'<td class="competency-cell {row.css}{" ready" if ready else ""}">'
             f'<a href="{url}" title="{escape(str(row.competency))}: {level}; {words}">'
-            f"{level}{' ✓' if ready else ''}{' ★' if decision else ''}"
-            f"{' ⚠' if row.curve.relapse_at else ''}"
+            f"{level}{' (lapsed)' if row.lapsed else ''}"
+            f'<span aria-hidden="true">{" ✓" if ready else ""}{" ★" if decision else ""}'
+            f"{' ⚠' if row.curve.relapse_at else ''}</span>"
             f'<span class="visually-hidden"> ({words})</span></a></td>'
         )
     name = escape(enrollment.trainee.display_name)
@@ -238,8 +254,9 @@ def decision(request: HttpRequest, pk: int, competency: int) -> HttpResponse:
     """The director's entrustment decision for one trainee (enrollment `pk`) and one
     competency: the evidence, the decisions before, and the form that signs a new one."""
     enrollment = get_enrollment(request, pk)
-    if not enrollment.program.directors.filter(pk=request.user.pk).exists():
-        raise PermissionDenied("Only the program's director records entrustment decisions.")
+    refused = decision_refused(request.user, enrollment)
+    if refused:
+        raise PermissionDenied(refused)
     chosen = Competency.objects.filter(
         pk=competency, program_id=enrollment.program_id, active=True
     ).first()
@@ -248,6 +265,7 @@ def decision(request: HttpRequest, pk: int, competency: int) -> HttpResponse:
     if request.method == "POST":
         form = DecisionForm(request.POST, request=request)
         if form.is_valid():
+            # Sent twice (a double tap, a resent form), it is recorded once.
             record_decision(
                 director=request.user,
                 enrollment=enrollment,
@@ -255,6 +273,7 @@ def decision(request: HttpRequest, pk: int, competency: int) -> HttpResponse:
                 level=form.cleaned_data["level"],
                 decided_on=form.cleaned_data["decided_on"],
                 rationale=form.cleaned_data["rationale"],
+                form_key=form.cleaned_data["form_key"],
             )
             messages.success(
                 request,
@@ -262,7 +281,10 @@ def decision(request: HttpRequest, pk: int, competency: int) -> HttpResponse:
             )
             return redirect(f"{reverse('curriculum:committee')}?program={enrollment.program_id}")
     else:
-        form = DecisionForm(request=request, initial={"decided_on": timezone.localdate()})
+        form = DecisionForm(
+            request=request,
+            initial={"decided_on": timezone.localdate(), "form_key": uuid.uuid4()},
+        )
     competence = competence_for([enrollment], curves=True)[enrollment.pk]
     row = competence.of(chosen.pk)
     earlier = [d for d in decisions_of(enrollment.trainee_id) if d.competency_id == chosen.pk]
@@ -294,14 +316,20 @@ def calibration(request: HttpRequest) -> HttpResponse:
     flagged beyond ±2 with at least 20 ratings. One aggregate query."""
     scope = cohort_scope(request)
     program = scope.program
+    # The program's own: its trainees' cases signed by its supervisors (on its roster
+    # now), never a colleague's from another program who signed for one of them there.
+    roster = Enrollment.supervisors.through._meta.db_table
     rows = fetch(
         "SELECT e.supervisor_id, COUNT(*), SUM(e.autonomy), SUM(e.autonomy * e.autonomy)"
         f" FROM {Entry._meta.db_table} e"
-        " WHERE e.status = %s AND e.autonomy IS NOT NULL AND e.supervisor_id IS NOT NULL"
+        " WHERE e.status = %s AND e.autonomy IS NOT NULL"
         f" AND e.trainee_id IN (SELECT trainee_id FROM {Enrollment._meta.db_table}"
         " WHERE program_id = %s)"
+        f" AND e.supervisor_id IN (SELECT r.user_id FROM {roster} r"
+        f" JOIN {Enrollment._meta.db_table} en ON en.id = r.enrollment_id"
+        " WHERE en.program_id = %s)"
         " GROUP BY e.supervisor_id",
-        [Entry.Status.SIGNED_OFF, program.pk],
+        [Entry.Status.SIGNED_OFF, program.pk, program.pk],
     )
     sums = {supervisor: (int(n), int(total)) for supervisor, n, total, _ in rows}
     squares = sum(int(sq) for *_, sq in rows)

@@ -7,6 +7,7 @@ is corrected by a later one, which supersedes it on every page."""
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from programs.models import Enrollment
@@ -26,14 +27,22 @@ def record_decision(
     level: int,
     decided_on: date,
     rationale: str,
+    form_key: str = "",
 ) -> EntrustmentDecision:
     """Sign and store a director's decision for the enrollment's trainee. Only a director
-    of the trainee's program decides, and only on one of its active competencies; the form
-    has checked the rest (the password among it)."""
-    if not enrollment.program.directors.filter(pk=director.pk).exists():
-        raise PermissionDenied("Only the program's director records entrustment decisions.")
+    of the trainee's program decides, on someone else's current enrollment, and only on
+    one of its active competencies; the form has checked the rest (the password among
+    it). The same `form_key` (the form's one-time key) records one decision however
+    often it is sent: the first is returned."""
+    refused = decision_refused(director, enrollment)
+    if refused:
+        raise PermissionDenied(refused)
     if competency.program_id != enrollment.program_id or not competency.active:
         raise PermissionDenied("This competency is not one of the trainee's program.")
+    if form_key:
+        done = EntrustmentDecision.objects.filter(director=director, form_key=form_key).first()
+        if done is not None:
+            return done
     decision = EntrustmentDecision(
         trainee_id=enrollment.trainee_id,
         competency=competency,
@@ -43,10 +52,31 @@ def record_decision(
         director=director,
         signer_name=signer_name(director),
         signed_at=timezone.now(),
+        form_key=str(form_key),
     )
     decision.content_hash = decision.compute_hash()
-    decision.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            decision.save(force_insert=True)
+    except IntegrityError:
+        # The same form sent twice at once: the other request recorded it.
+        done = EntrustmentDecision.objects.filter(director=director, form_key=form_key).first()
+        if done is None:
+            raise
+        return done
     return decision
+
+
+def decision_refused(user, enrollment: Enrollment) -> str:
+    """Why `user` may not record a decision on this enrollment ("" when they may): only a
+    director of its program, never on themselves, and only while it is current."""
+    if not enrollment.program.directors.filter(pk=user.pk).exists():
+        return "Only the program's director records entrustment decisions."
+    if enrollment.trainee_id == user.pk:
+        return "No one records an entrustment decision on themselves."
+    if not enrollment.active:
+        return "This enrollment has ended: its decisions are kept, and no new one is recorded."
+    return ""
 
 
 def decisions_of(trainee_id: int) -> list[EntrustmentDecision]:

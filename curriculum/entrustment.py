@@ -126,8 +126,11 @@ class Standing:
         if self.last_case is None:
             return Entrustment(Level.NOT_YET, Level.NOT_YET, False, None)
         if (today - self.last_case).days > self.lapse_days:
-            capped = min(self.raw, Level.DIRECT)
-            return Entrustment(capped, self.raw, self.raw > capped, self.last_case)
+            # What lapses is the level held: the cases' own, or one a case after an
+            # earlier gap restored above them.
+            held = max(self.raw, self.level)
+            capped = min(held, Level.DIRECT)
+            return Entrustment(capped, held, held > capped, self.last_case)
         return Entrustment(self.level, self.earned, self.lapsed, self.last_case)
 
 

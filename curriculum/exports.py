@@ -413,7 +413,8 @@ def cohort_csv(request: HttpRequest) -> HttpResponse:
     )
     flagged, _ = cohort_facts(enrollments)
     radiation = cohort_radiation(enrollments, scope.program)
-    competence = competence_for(enrollments, stored_will_do=True)
+    # Fresh, never a stale standing: a file has no "(updating)" to say it is.
+    competence = competence_for(enrollments)
     decided = latest_decisions([e.trainee_id for e in enrollments])
     for enrollment in enrollments:
         p = progress[enrollment.pk]

@@ -270,7 +270,10 @@ class DecisionForm(forms.Form):
         choices=EntrustmentLevel.choices,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the level the committee decided."},
+        error_messages={
+            "required": "Choose the level the committee decided.",
+            "invalid_choice": "Choose one of the four entrustment levels.",
+        },
     )
     decided_on = forms.DateField(
         label="Date decided",
@@ -285,14 +288,28 @@ class DecisionForm(forms.Form):
         max_length=MAX_COMMENT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the committee weighed: the evidence, the assessors' views.",
-        error_messages={"required": "Say why: the rationale is part of the record."},
+        error_messages={
+            "required": "Say why: the rationale is part of the record.",
+            "null_characters_not_allowed": "The rationale cannot contain a null character.",
+        },
+    )
+    # A one-time key from the page that showed the form (curriculum.decisions).
+    form_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form has expired: open it again from the committee view.",
+            "invalid": "This form has expired: open it again from the committee view.",
+        },
     )
     password = forms.CharField(
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Your signature on the decision.",
-        error_messages={"required": "Enter your password: it signs the decision."},
+        error_messages={
+            "required": "Enter your password: it signs the decision.",
+            "null_characters_not_allowed": PASSWORD_WRONG,
+        },
     )
 
     def __init__(self, *args, request=None, **kwargs):

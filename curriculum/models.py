@@ -562,6 +562,8 @@ class EntrustmentDecision(models.Model):
     signed_at = models.DateTimeField()
     meaning = models.CharField(max_length=200, default=MEANING)
     content_hash = models.CharField(max_length=64)
+    # The form's one-time key: a decision sent twice is recorded once.
+    form_key = models.CharField(max_length=36, blank=True, editable=False)
 
     objects = EntrustmentDecisionQuerySet.as_manager()
 
@@ -579,6 +581,11 @@ class EntrustmentDecision(models.Model):
             models.CheckConstraint(
                 condition=~Q(director=models.F("trainee")),
                 name="curriculum_decision_not_self_decided",
+            ),
+            models.UniqueConstraint(
+                fields=["director", "form_key"],
+                condition=~Q(form_key=""),
+                name="curriculum_decision_form_key_once",
             ),
         ]
         indexes = [

@@ -21,6 +21,7 @@ xfail(strict=True, reason="BUG: ..."): fixing the app turns it into a failure to
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -188,6 +189,7 @@ def decision_body(world, obj=None) -> dict:
         "decided_on": timezone.localdate().isoformat(),
         "rationale": "Ten cases from two supervisors.",
         "password": PASSWORD,
+        "form_key": str(uuid.uuid4()),
     }
 
 

@@ -128,6 +128,8 @@ def line_chart_svg(
             f'<line class="line-chart-limit" x1="{svg.plot_left}" x2="{svg.plot_right}" '
             f'y1="{limit.y}" y2="{limit.y}"><title>{e(name)}</title></line>'
         )
+    if svg.watch_points:
+        line += f'<polyline class="line-chart-watch" points="{e(svg.watch_points)}"/>'
     marks = "".join(
         f'<circle class="line-chart-mark" cx="{m.x}" cy="{m.total_y}" r="4">'
         f"<title>Case {m.total}: {e(m.label)}</title></circle>"

@@ -122,3 +122,21 @@ def test_last_months_cross_a_year_and_end_with_todays():
     ]
     assert len(last_months(date(2026, 12, 31), 12)) == 12
     assert last_months(date(2026, 12, 31), 12)[0] == date(2026, 1, 1)
+
+
+def test_the_cusum_chart_holds_both_limits_the_curve_and_the_relapse_watch():
+    from curriculum.charts import cusum_chart
+
+    values = [-0.5, -1.0, -1.5, -2.0, -2.5, -3.0, -2.2, -1.4]  # competent at case 6
+    watch = [0.8, 1.6]  # cases 7 and 8
+    chart = cusum_chart(values, 2.7, 2.7, {6: "competent"}, watch, relapse=8)
+    low, high = chart.ticks[0].value, chart.ticks[-1].value
+    assert low <= -3.0 and high >= 2.7  # every value and both limits on the scale
+    assert [t.value for t in chart.limits] == [-2.7, 2.7]
+    assert len(chart.points.split()) == 8 and len(chart.watch_points.split()) == 2
+    competent, relapse = chart.marks
+    assert (competent.total, relapse.total) == (6, 8)
+    # The relapse is marked on the watch line, where it is, not on the curve.
+    assert f"{relapse.x},{relapse.total_y}" == chart.watch_points.split()[-1]
+    # Higher values are drawn higher: the watch at 1.6 above the curve's −1.4.
+    assert relapse.total_y < float(chart.points.split()[-1].split(",")[1])

@@ -25,10 +25,11 @@ from curriculum.models import (
 from curriculum.radiation import cohort_radiation
 from curriculum.refresh import Later, refresh_snapshots
 from procedures.models import Entry, ProcedureType
-from programs.models import Enrollment
+from programs.models import Enrollment, Program
 from tests.factories import PASSWORD, EntryFactory, UserFactory, waiting_entries
 
 TFESI = "lumbar-tfesi-fluoroscopy"
+KEY = "0b6c5f0e-6f1e-4b0e-9a55-1d2f3c4b5a69"
 
 
 def cases(trainee, supervisors, n, *, rating=4, days_ago=1, guidance="fluoroscopy", **fields):
@@ -204,7 +205,13 @@ def test_the_decision_form_refuses_bad_input_and_keeps_it(client, alice, diana):
     future = (timezone.localdate() + timedelta(days=3)).isoformat()
     response = client.post(
         url,
-        {"level": "2", "decided_on": future, "rationale": "Kept as typed.", "password": "no"},
+        {
+            "level": "2",
+            "decided_on": future,
+            "rationale": "Kept as typed.",
+            "password": "no",
+            "form_key": KEY,
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -219,6 +226,7 @@ def test_the_decision_form_refuses_bad_input_and_keeps_it(client, alice, diana):
             "decided_on": timezone.localdate().isoformat(),
             "rationale": "",
             "password": PASSWORD,
+            "form_key": KEY,
         },
     )
     assert "Say why: the rationale is part of the record." in response.content.decode()
@@ -419,6 +427,12 @@ def test_a_relapse_alert_shows_on_progress_and_the_committee_view(client, alice,
     client.force_login(alice)
     page = client.get(reverse("curriculum:my_progress")).content.decode()
     assert "Relapse alert at case 34" in page
+    competency = Competency.objects.get(key=TFESI)
+    chart = client.get(reverse("curriculum:my_progress"), {"competency": competency.pk})
+    chart = chart.content.decode()
+    assert 'class="line-chart-watch"' in chart  # the watch drawn against h1
+    assert "Case 34: relapse alert (the watch at h1)" in chart
+    assert "Case 19: crossed the competence limit" in chart
     client.force_login(diana)
     committee = client.get(reverse("curriculum:committee")).content.decode()
     assert "learning-curve relapse alert at case 34" in committee and "⚠" in committee
@@ -437,3 +451,101 @@ def test_one_task_recomputes_both_kinds_of_figures(alice, bob, dave, program):
     refresh_snapshots.call(radiation=later.radiation, competence=later.competence)
     assert not cohort_counts([enrollment])[enrollment.pk].behind
     assert not RadiationSnapshot.objects.get(enrollment=enrollment).refresh_requested
+
+
+def decision_url(trainee, key=TFESI):
+    enrollment = Enrollment.objects.get(trainee=trainee)
+    return reverse("curriculum:decision", args=[enrollment.pk, Competency.objects.get(key=key).pk])
+
+
+def good_post(**overrides):
+    return {
+        "level": "2",
+        "decided_on": timezone.localdate().isoformat(),
+        "rationale": "Agreed in committee.",
+        "password": PASSWORD,
+        "form_key": KEY,
+    } | overrides
+
+
+def test_a_decision_sent_twice_is_recorded_once(client, alice, diana):
+    client.force_login(diana)
+    first = client.post(decision_url(alice), good_post())
+    second = client.post(decision_url(alice), good_post())
+    assert first.status_code == second.status_code == 302
+    assert EntrustmentDecision.objects.count() == 1
+    client.post(decision_url(alice), good_post(form_key="1b6c5f0e-6f1e-4b0e-9a55-1d2f3c4b5a69"))
+    assert EntrustmentDecision.objects.count() == 2  # another form, another decision
+
+
+def test_a_director_enrolled_in_their_own_program_cannot_decide_on_themselves(
+    client, diana, program, bob
+):
+    Enrollment.objects.create(
+        trainee=diana, program=program, start_date=timezone.localdate()
+    ).supervisors.add(bob)
+    client.force_login(diana)
+    assert client.get(decision_url(diana)).status_code == 403
+    assert client.post(decision_url(diana), good_post()).status_code == 403
+    assert not EntrustmentDecision.objects.exists()
+
+
+def test_no_decision_on_an_ended_enrollment(client, alice, diana):
+    Enrollment.objects.filter(trainee=alice).update(active=False)
+    client.force_login(diana)
+    assert client.post(decision_url(alice), good_post()).status_code == 403
+    assert not EntrustmentDecision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("level", "7", "Choose one of the four entrustment levels."),
+        ("level", "abc", "Choose one of the four entrustment levels."),
+        ("rationale", "Fine\x00", "The rationale cannot contain a null character."),
+        ("password", "pass\x00word", "that is not your password"),
+        ("form_key", "", "This form has expired"),
+        ("decided_on", "1989-12-31", "The date decided cannot be before 1 January 1990."),
+        ("rationale", "x" * 2001, "The rationale"),
+    ],
+)
+def test_bad_decision_input_is_named_on_the_form(client, alice, diana, field, value, message):
+    client.force_login(diana)
+    response = client.post(decision_url(alice), good_post(**{field: value}))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not EntrustmentDecision.objects.exists()
+
+
+def test_an_enrollment_moved_to_another_program_is_recomputed(alice, bob, dave, program):
+    cases(alice, [bob, dave], 12)
+    assert standing_of(alice).level == Level.INDIRECT
+    other = Program.objects.create(slug="other", name="Other")
+    Competency.objects.create(program=other, key="x", name="X", modality="ultrasound")
+    enrollment = Enrollment.objects.get(trainee=alice)
+    before = enrollment.record_version
+    Enrollment.objects.filter(pk=enrollment.pk).update(program=other)
+    enrollment.refresh_from_db()
+    assert enrollment.record_version == before + 1
+    found = competence_for([enrollment])[enrollment.pk]
+    assert [row.competency.key for row in found.rows] == ["x"]
+
+
+def test_calibration_is_of_the_programs_own_supervisors(client, alice, bob, dave, diana):
+    # dave, on no roster of this program, signed for alice elsewhere: not in its calibration.
+    cases(alice, [bob], 5, rating=4)
+    cases(alice, [dave], 5, rating=2)
+    client.force_login(diana)
+    page = client.get(reverse("curriculum:calibration")).content.decode()
+    assert "Bob Baker" in page and "Dave Dunn" not in page
+    assert "5 O-SCORE ratings at sign-off" in page
+
+
+def test_the_cohort_csv_never_serves_a_stale_level(client, alice, bob, dave, diana):
+    cases(alice, [bob, dave], 10)
+    client.force_login(diana)
+    client.get(reverse("curriculum:cohort"))  # stored
+    cases(alice, [bob], 1, days_ago=0, rating=2)  # the latest five no longer all 4+
+    body = client.get(reverse("curriculum:cohort_csv")).content.decode("utf-8-sig")
+    row = body.splitlines()[1]
+    assert "Indirect supervision" not in row and "Direct supervision" in row

@@ -91,6 +91,20 @@ def test_only_a_case_under_direct_supervision_restores_the_level():
     assert level(direct) == Level.INDIRECT
 
 
+def test_a_level_restored_above_the_cases_own_lapses_from_where_it_was():
+    # Ten cases rated 4, a 300-day gap, then a 3 and a 4 under direct supervision: the 4
+    # restores indirect supervision (the 3 among the latest five keeps the cases' own
+    # level at direct); 91 days later it is that restored level which lapses.
+    before = run([4] * 10, start_days_ago=400, step=2)
+    after = before + [
+        Case(TODAY - timedelta(days=2), 3, 1, "fluoroscopy", TFESI),
+        Case(TODAY - timedelta(days=1), 4, 2, "fluoroscopy", TFESI),
+    ]
+    assert level(after) == Level.INDIRECT
+    later = entrustment(after, TODAY + timedelta(days=91))
+    assert later.lapsed and later.level == Level.DIRECT
+
+
 def test_agreement_of_the_two_ratings():
     same, bias = agreement([(4, 4), (5, 4), (3, 3), (4, 2)])
     assert same == 0.5  # two of four alike
