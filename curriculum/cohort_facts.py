@@ -4,7 +4,8 @@ ablations (procedures.series) and the transforaminal safety bundle's compliance
 the page's trainees: 4 ms each on PostgreSQL for fifty trainees of 3,000 entries, on every
 view. Stored per enrollment, right by construction as the other snapshots are (the
 record version, the curriculum version, the block threshold), they cost one query when
-nothing changed, and the two queries for the changed trainees only."""
+nothing changed, and the two queries for the changed trainees only. Progress shows the
+trainee's bundle compliance from the same store."""
 
 from django.db import connection
 

@@ -209,9 +209,9 @@ def test_progress_queries_are_bounded_at_a_few_and_many_entries(
     url = reverse("curriculum:my_progress")
     client.get(url)
     # warm: session, user, roles, enrollment, curriculum version, snapshot, recent events,
-    # recent assessments, monthly counts, safety-bundle compliance (its types, then the count),
+    # recent assessments, monthly counts, the stored safety-bundle compliance (curriculum.cohort_facts),
     # the entrustment snapshot with its versions (the decisions only when there are some)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.get(url)
     chart = response.context["chart"]
     assert sum(sum(s["data"]) for s in chart["series"]) == entries  # all this month

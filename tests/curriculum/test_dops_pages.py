@@ -180,13 +180,13 @@ def test_progress_queries_are_the_same_with_3_and_60_dops(
     client.get(url)  # the counts stored
     # session, user, roles, enrollment, curriculum version, snapshot, recent events, the
     # newest DOPS with their procedures, assessors and requirements, monthly chart,
-    # safety-bundle compliance (its types, then the count), the entrustment snapshot with its
+    # the stored safety-bundle compliance (curriculum.cohort_facts), the entrustment snapshot with its
     # versions (the decisions only when there are some)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         client.get(url)
     dops(alice, bob, n=57)
     client.get(url)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.get(url)
     assert len(response.context["assessments"]) == 20
     assert response.context["more_assessments"]

@@ -135,10 +135,10 @@ def test_progress_queries_are_the_same_with_20_and_2000_entries(client, alice, b
     cold_large, warm_large = queries(client, url, cold=True), queries(client, url)
     assert (cold_small, warm_small) == (cold_large, warm_large)
     # warm: session, user, roles, enrollment, curriculum version, snapshot, recent events,
-    # recent assessments, monthly chart, the safety-bundle compliance (its types, then the
-    # count), the entrustment snapshot with its versions (the decisions only when there are
-    # some)
-    assert warm_large <= 12
+    # recent assessments, monthly chart, the stored safety-bundle compliance
+    # (curriculum.cohort_facts), the entrustment snapshot with its versions (the
+    # decisions only when there are some)
+    assert warm_large <= 11
 
 
 def test_progress_draws_its_chart_on_the_server_with_no_chart_library(client, alice, bob):
