@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from .fields import IdModelChoiceField, IdModelMultipleChoiceField
+from .fields import IdModelChoiceField, IdModelMultipleChoiceField, settle_choices
 from .identifiers import find_identifier
 from .levels import LevelError, parse_levels
 from .models import (
@@ -674,6 +674,8 @@ def _settle(fields: dict) -> None:
     for name in ("age_band", "sex"):
         field = fields[name]
         field.choices = [("", "Not recorded")] + [c for c in field.choices if c[0] != ""]
+    for field in fields.values():
+        settle_choices(field.widget)
 
 
 _settle(EntryForm.base_fields)
