@@ -245,7 +245,6 @@ def cusum_chart(
     def y_of(value: float) -> float:
         return _r(baseline - (value - low) * unit)
 
-    label_step = nice_scale(count, 6)[1] if count else 1
     return LineChart(
         width=WIDTH,
         height=HEIGHT,
@@ -255,11 +254,7 @@ def cusum_chart(
         top=high,
         points=" ".join(f"{_r(x_of(i))},{y_of(v)}" for i, v in enumerate(values)),
         ticks=[Tick(value, y_of(value)) for value in range(low, high + 1, step)],
-        cases=[
-            Column(label=str(n), x=_r(x_of(n - 1)), total=n, total_y=0)
-            for n in sorted({1, *range(label_step, count + 1, label_step)})
-            if n <= count
-        ],
+        cases=case_labels(count, x_of),
         empty=not values,
         limits=[Tick(-h0, y_of(-h0)), Tick(h1, y_of(h1))],
         marks=[
@@ -283,6 +278,16 @@ def cusum_chart(
     )
 
 
+def case_labels(count: int, x_of, max_labels: int = 6) -> list[Column]:
+    """The case numbers under a learning curve's axis: the first, then round steps."""
+    step = nice_scale(count, max_labels)[1] if count else 1
+    return [
+        Column(label=str(n), x=_r(x_of(n - 1)), total=n, total_y=0)
+        for n in sorted({1, *range(step, count + 1, step)})
+        if n <= count
+    ]
+
+
 def line_chart(values: list, reference=None, max_labels: int = 6) -> LineChart:
     """A line through `values` (one per case, in order; None where there is none yet) on
     a scale from 0 that also holds `reference`; case numbers labelled at round steps."""
@@ -303,12 +308,7 @@ def line_chart(values: list, reference=None, max_labels: int = 6) -> LineChart:
         for i, v in enumerate(values)
         if v is not None
     )
-    label_step = nice_scale(count, max_labels)[1] if count else 1
-    cases = [
-        Column(label=str(n), x=_r(x_of(n - 1)), total=n, total_y=0)
-        for n in sorted({1, *range(label_step, count + 1, label_step)})
-        if n <= count
-    ]
+    cases = case_labels(count, x_of, max_labels)
     return LineChart(
         width=WIDTH,
         height=HEIGHT,
