@@ -118,10 +118,6 @@ class Agreement:
     difference: int = 0  # the sum of (own − supervisor's)
 
     @property
-    def share(self) -> float | None:
-        return self.same / self.pairs if self.pairs else None
-
-    @property
     def percent(self) -> int | None:
         return round(100 * self.same / self.pairs) if self.pairs else None
 
@@ -184,7 +180,6 @@ class Competence:
     rows: list[CompetencyStanding] = field(default_factory=list)
     agreement: Agreement = Agreement()
     rule: CusumRule | None = None
-    behind: bool = False  # a stale snapshot, shown while the background recomputes it
     decided: bool = False  # the trainee has an entrustment decision
     by_case: dict[tuple[int, str], list[Competency]] = field(default_factory=dict)
     lapse_days: int = 90  # the program's; a competency may set its own
@@ -207,43 +202,29 @@ class Competence:
 
 
 def competence_for(
-    enrollments: list[Enrollment],
-    today: date | None = None,
-    curves: bool = False,
-    stored_will_do: bool = False,
+    enrollments: list[Enrollment], today: date | None = None, curves: bool = False
 ) -> dict[int, Competence]:
-    """{enrollment pk: Competence} on `today`. One query when nothing changed (the
-    versions joined with the snapshots); when some changed, however many, four more (their
-    cases, their ratings' agreement, their DOPS, one INSERT … ON CONFLICT); three more the
-    first time a process
-    meets a program's curriculum version (`definitions`). `enrollments` come with their
-    program id.
-
-    `stored_will_do` (Cohort's lapse column): a snapshot that a new case has made stale is
-    read as it is, its standing marked `behind`, and its recomputing queued for the
-    background (`refresh_competence`, asked once); only a trainee never computed is
-    computed in the request. One more case changes a lapse only by restoring it, and
-    fifty trainees' standings are not worth a director's wait; the committee view and the
-    decision page never read a stale one."""
+    """{enrollment pk: Competence} on `today`, never of a stale snapshot. One query when
+    nothing changed (the versions joined with the snapshots); when some changed, however
+    many, four more (their cases, their ratings' agreement, their DOPS, one INSERT … ON
+    CONFLICT); three more the first time a process meets a program's curriculum version
+    (`definitions`). `enrollments` come with their program id."""
     today = today or timezone.localdate()
     if not enrollments:
         return {}
     ids = sorted(e.pk for e in enrollments)
     rows = _stored_rows(f"e.id IN ({placeholders(ids)})", ids, ("grid", "curves" if curves else ""))
     stored = {pk: tuple(rest) for pk, _trainee, _program, *rest in rows}
-    return _competence(enrollments, stored, today, stored_will_do)
+    return _competence(enrollments, stored, today)
 
 
-def _competence(
-    enrollments: list[Enrollment], stored: dict, today: date, stored_will_do: bool = False
-) -> dict[int, Competence]:
-    found, versions, behind = _grids(enrollments, stored, stored_will_do)
+def _competence(enrollments: list[Enrollment], stored: dict, today: date) -> dict[int, Competence]:
+    found, versions, _ = _grids(enrollments, stored, stored_will_do=False)
     result = {}
     for enrollment in enrollments:
         grid, lines = found[enrollment.pk]
         defs = definitions(enrollment.program_id, versions[enrollment.pk][1])
         result[enrollment.pk] = _read(defs, grid, lines, today)
-        result[enrollment.pk].behind = enrollment.pk in behind
         result[enrollment.pk].decided = stored[enrollment.pk][6]
     return result
 
@@ -292,8 +273,13 @@ class Counts:
 def cohort_counts(
     enrollments: list[Enrollment], today: date | None = None, later=None
 ) -> dict[int, Counts]:
-    """{enrollment pk: Counts} for Cohort's page of trainees: the queries of
-    `competence_for(..., stored_will_do=True)`, reading the snapshots' small `counts`
+    """{enrollment pk: Counts} for Cohort's page of trainees. A snapshot that a new case
+    has made stale is read as it is, marked `behind`, and its recomputing queued for the
+    background (asked once; with `later`, in the page's one task); only a trainee never
+    computed is computed in the request. One more case changes a lapse only by restoring
+    it, and fifty trainees' standings are not worth a director's wait: the committee view,
+    Progress, the queue, the decision page and the CSV never read a stale one. The
+    queries of `competence_for`, reading the snapshots' small `counts`
     (`counts_of`) instead of their grids: fifty trainees' grids and six hundred standings
     cost PostgreSQL's Cohort 6 ms (measured). tests/curriculum/test_competence_pages.py
     holds the two ways to the same counts."""

@@ -536,11 +536,6 @@ class EntrustmentSnapshot(models.Model):
         return f"Entrustment of {self.enrollment}"
 
 
-class EntrustmentDecisionQuerySet(models.QuerySet):
-    def with_related(self):
-        return self.select_related("competency", "director")
-
-
 class EntrustmentDecision(models.Model):
     """A director's entrustment decision for one trainee and one competency: its own
     signed record, apart from the per-case ratings (issue 13, point 5). Never changed:
@@ -564,8 +559,6 @@ class EntrustmentDecision(models.Model):
     content_hash = models.CharField(max_length=64)
     # The form's one-time key: a decision sent twice is recorded once.
     form_key = models.CharField(max_length=36, blank=True, editable=False)
-
-    objects = EntrustmentDecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-decided_on", "-signed_at", "-id"]
